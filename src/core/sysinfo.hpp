@@ -1,0 +1,52 @@
+// Facts about the machine and the build that a report carries in its `context`, so two reports can
+// be compared only when they came from comparable machines (report/compare uses `fingerprint`).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json_fwd.hpp>
+
+namespace attn {
+
+struct CudaInfo {
+  bool present = false;
+  std::string device;          // e.g. "NVIDIA H200"
+  std::string compute_capability;
+  int sm_count = 0;
+  int64_t memory_bytes = 0;
+  std::string driver;          // driver API version, e.g. "13.0"
+  std::string runtime;
+  std::string cublas;
+};
+
+struct SystemInfo {
+  std::string host;
+  std::string date;            // ISO 8601 UTC, when the info was gathered
+  std::string os;              // uname sysname + release
+  std::string cpu_model;       // /proc/cpuinfo "model name"
+  int cores = 0;               // logical CPUs online
+  int threads = 0;             // threads attnbench uses (OpenMP and BLAS)
+  int64_t memory_bytes = 0;    // MemTotal
+  int64_t memory_available_bytes = 0;  // MemAvailable
+  std::string blas_vendor;     // "OpenBLAS"
+  std::string blas_version;    // openblas_get_config()
+  std::string blas_coretype;   // openblas_get_corename()
+  std::string thp_mode;        // transparent huge pages: always / madvise / never
+  std::string compiler;
+  std::string build_type;
+  std::string git_commit;
+  bool git_dirty = false;      // uncommitted changes in the source tree at configure time or run time
+  std::string version;
+  CudaInfo cuda;
+  // Warnings a reader should see (debug build, dirty tree, ...).
+  std::vector<std::string> warnings;
+};
+
+SystemInfo gather_system_info(int threads);
+nlohmann::json to_json(const SystemInfo& info);
+// A stable string identifying the machine for `compare` (cpu model, cores, gpu, blas).
+std::string fingerprint(const SystemInfo& info);
+
+}  // namespace attn

@@ -1,0 +1,30 @@
+// Batched row-major GEMM: C[b] = alpha * op(A[b]) * op(B[b]) + beta * C[b] for b < batch.
+// CPU: CBLAS (OpenBLAS); batches run in parallel with single-threaded BLAS when there are at least
+// as many batches as threads, otherwise one batch at a time with multi-threaded BLAS.
+// CUDA: cublas{S,D}gemmStridedBatched on ctx.stream.
+#pragma once
+
+#include <cstdint>
+
+#include "core/context.hpp"
+
+namespace attn::ops {
+
+enum class Trans { no, yes };
+
+struct GemmShape {
+  Trans trans_a = Trans::no;
+  Trans trans_b = Trans::no;
+  int64_t m = 0, n = 0, k = 0;  // op(A) is m x k, op(B) is k x n, C is m x n
+  int64_t lda = 0, ldb = 0, ldc = 0;  // leading dimensions (row-major: the row pitch)
+  int64_t stride_a = 0, stride_b = 0, stride_c = 0;  // elements between batches; 0 broadcasts A or B
+  int64_t batch = 1;
+};
+
+// Row-major with dense leading dimensions filled in from m, n, k and the transposes.
+GemmShape gemm_shape(Trans ta, Trans tb, int64_t m, int64_t n, int64_t k, int64_t batch = 1);
+
+template <class T>
+void gemm(const Context& ctx, const GemmShape& s, T alpha, const T* a, const T* b, T beta, T* c);
+
+}  // namespace attn::ops

@@ -1,0 +1,32 @@
+// Attention through feature maps: out_i = sum_j (phi_q_i . phi_k_j) v_j / sum_j (phi_q_i . phi_k_j),
+// over all j (bidirectional: two GEMMs through the m x dv state) or j <= i (causal: a chunked scan
+// carrying the m x dv prefix state; within a chunk a masked C x C product; no N x m x dv cumsum).
+// The denominator guard is the official JAX one: den += 2*eps where |den| <= eps.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include "core/context.hpp"
+
+namespace attn::ops {
+
+struct LinearAttentionShape {
+  int64_t batch = 1;
+  int64_t seq_len = 0;
+  int64_t features = 0;  // m: columns of phi_q and phi_k
+  int64_t value_dim = 0;
+  bool causal = false;
+  int64_t chunk = 128;   // causal scan chunk size
+  double guard_eps = 1e-6;
+};
+
+// phi_q, phi_k: [batch, seq_len, features]; v, out: [batch, seq_len, value_dim].
+// Returns the number of rows whose denominator hit the guard (|den| <= eps) or was <= 0.
+template <class T>
+int64_t linear_attention(const Context& ctx, const LinearAttentionShape& s, const T* phi_q, const T* phi_k,
+                         const T* v, T* out);
+
+std::size_t linear_attention_scratch_bytes(const LinearAttentionShape& s, std::size_t elem_bytes, int threads);
+
+}  // namespace attn::ops

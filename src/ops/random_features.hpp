@@ -1,0 +1,44 @@
+// Random feature maps for kernelized attention (Performer FAVOR+ and its variants). The projection
+// W [m, d] is drawn on the host (draw_projection) and shared by all heads; features are computed
+// on the device of the context.
+#pragma once
+
+#include <cstdint>
+
+#include "core/context.hpp"
+#include "core/rng.hpp"
+
+namespace attn::ops {
+
+enum class FeatureKind {
+  positive,    // FAVOR+: (exp(u - |x|^2/2 - c) + eps) / sqrt(m), m columns
+  trig,        // [cos u, sin u] * exp(|x|^2/2 - max_n |x_n|^2/2) / sqrt(m), 2m columns
+  hyperbolic,  // [exp(u - c), exp(-u - c)] * exp(-|x|^2/2) / sqrt(2m), 2m columns
+};
+// Stabilizing shift of the positive/hyperbolic features: per row (queries) or one per head (keys).
+enum class FeatureShift { per_row, per_head };
+
+struct FeatureShape {
+  int64_t batch = 1;        // heads, each [seq_len, head_dim]
+  int64_t seq_len = 0;
+  int64_t head_dim = 0;
+  int64_t projections = 0;  // m: rows of W
+  FeatureKind kind = FeatureKind::positive;
+  FeatureShift shift = FeatureShift::per_row;
+  double eps = 1e-6;        // positive features' stabilizer, added after the shift
+  double input_scale = 1;   // x = input * input_scale before projecting (Performer: d^-1/4)
+};
+
+int64_t feature_columns(const FeatureShape& s);  // m, or 2m for trig and hyperbolic
+
+// x: [batch, seq_len, head_dim]; w: [projections, head_dim]; out: [batch, seq_len, feature_columns].
+template <class T>
+void random_features(const Context& ctx, const FeatureShape& s, const T* x, const T* w, T* out);
+
+// Host-side draw of W [m, d] (row-major) into `out`. orthogonal: blocks of d orthonormal rows from
+// the QR of Gaussian d x d matrices (with the sign fix, so directions are Haar), rows rescaled by
+// chi_d norms (`chi_norms`) or by sqrt(d); otherwise iid N(0, 1).
+void draw_projection(const Rng& rng, int64_t m, int64_t d, bool orthogonal, bool chi_norms, float* out);
+void draw_projection(const Rng& rng, int64_t m, int64_t d, bool orthogonal, bool chi_norms, double* out);
+
+}  // namespace attn::ops
