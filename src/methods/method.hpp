@@ -14,6 +14,8 @@
 #include "core/params.hpp"
 #include "core/tensor.hpp"
 
+#include <nlohmann/json.hpp>
+
 namespace attn {
 
 // What the method's error is measured against (shared/methods/README.md "Reference kinds").

@@ -1,0 +1,142 @@
+// performer: FAVOR+ random-feature attention.
+//
+// Paper: Choromanski et al., "Rethinking Attention with Performers", ICLR 2021 (official code:
+// google-research/performer/fast_attention/jax/fast_attention.py). Card: shared/methods/kernel.md card 1.
+// Approximates: softmax (the kernel exp(q.k/sqrt d) entry by entry, unbiased; the output is a ratio
+// of unbiased estimates, consistent with O(1/m) bias).
+// Complexity: O(N m d) time, O(N m + m d) memory; causal by a chunked prefix-sum scan.
+// Exactness: none; error falls as the feature count grows (tested over seeds).
+// Parameters: num_features (= rank; 256), features (positive | trig | hyperbolic), orthogonal
+// (true), chi_norms (true: rows rescaled by chi_d samples, the official scaling=0), eps (1e-6, the
+// official numerical_stabilizer), chunk (128: causal scan chunk).
+// Budget: rank = feature columns of phi; trig and hyperbolic use rank/2 frequencies, so the cost
+// is comparable across feature kinds.
+// Deviations: W is drawn once per case from (seed, case, "performer/projection") instead of the
+// official input-dependent redraw seed; the QR sign fix makes the orthogonal directions Haar.
+#include <cmath>
+
+#include "core/device_memory.hpp"
+#include "core/rng.hpp"
+#include "methods/budget_helpers.hpp"
+#include "methods/registry.hpp"
+#include "ops/linear_attention.hpp"
+#include "ops/random_features.hpp"
+
+namespace attn {
+namespace {
+
+ops::FeatureKind feature_kind(const ParamSet& p) {
+  const auto& f = p.get_string("features");
+  if (f == "trig") return ops::FeatureKind::trig;
+  if (f == "hyperbolic") return ops::FeatureKind::hyperbolic;
+  return ops::FeatureKind::positive;
+}
+
+// Rows of W: the feature columns for positive features, half of them for the two-sided kinds.
+int64_t projections(const ParamSet& p) {
+  const int64_t cols = p.get_int("num_features");
+  return feature_kind(p) == ops::FeatureKind::positive ? cols : cols / 2;
+}
+
+ops::FeatureShape feature_shape(const CaseShape& s, const ParamSet& p, ops::FeatureShift shift) {
+  return {.batch = s.heads_total(), .seq_len = s.seq_len, .head_dim = s.head_dim, .projections = projections(p),
+          .kind = feature_kind(p), .shift = shift, .eps = p.get_double("eps"),
+          .input_scale = quarter_root_scale(s.head_dim)};
+}
+
+ops::LinearAttentionShape linear_shape(const CaseShape& s, const ParamSet& p) {
+  return {.batch = s.heads_total(), .seq_len = s.seq_len,
+          .features = ops::feature_columns(feature_shape(s, p, ops::FeatureShift::per_row)),
+          .value_dim = s.head_dim, .causal = s.causal, .chunk = p.get_int("chunk"), .guard_eps = p.get_double("eps")};
+}
+
+class Performer final : public Method {
+ public:
+  explicit Performer(const MethodConfig& c) : config_(c) {}
+
+  void prepare(Context& ctx) override {
+    const int64_t m = projections(config_.params), d = config_.shape.head_dim;
+    std::vector<float> w_host(static_cast<size_t>(m * d));
+    const Rng rng(config_.seed, config_.rng_key, "performer/projection");
+    ops::draw_projection(rng, m, d, config_.params.get_bool("orthogonal"), config_.params.get_bool("chi_norms"),
+                         w_host.data());
+    w_ = ctx.ws().get<float>("performer.w", m * d);
+    copy_bytes(w_, ctx.device, w_host.data(), Device::cpu, w_host.size() * sizeof(float));
+  }
+
+  void forward(Context& ctx, const Tensor& q, const Tensor& k, const Tensor& v, Tensor& out) override {
+    const auto& s = config_.shape;
+    const auto fq = feature_shape(s, config_.params, ops::FeatureShift::per_row);
+    const auto fk = feature_shape(s, config_.params, ops::FeatureShift::per_head);
+    const auto la = linear_shape(s, config_.params);
+    float* phi_q = ctx.ws().get<float>("performer.phi_q", s.heads_total() * s.seq_len * la.features);
+    float* phi_k = ctx.ws().get<float>("performer.phi_k", s.heads_total() * s.seq_len * la.features);
+    ops::random_features<float>(ctx, fq, q.ptr<float>(), w_, phi_q);
+    ops::random_features<float>(ctx, fk, k.ptr<float>(), w_, phi_k);
+    bad_rows_ = ops::linear_attention<float>(ctx, la, phi_q, phi_k, v.ptr<float>(), out.ptr<float>());
+  }
+
+  nlohmann::json diagnostics() const override {
+    return {{"projections", projections(config_.params)}, {"bad_denominator_rows", bad_rows_}};
+  }
+
+ private:
+  MethodConfig config_;
+  float* w_ = nullptr;
+  int64_t bad_rows_ = 0;
+};
+
+void apply_performer_budget(const Budget& budget, const CaseShape&, const std::vector<std::string>& explicit_params,
+                            ParamSet& p, Realized& r) {
+  const int64_t cols = apply_rank(budget, explicit_params, p, "num_features");
+  if (feature_kind(p) != ops::FeatureKind::positive && cols % 2 != 0)
+    throw UsageError("num_features: trig and hyperbolic features need an even feature count (rank/2 frequencies)");
+  r.rank = cols;
+}
+
+double performer_flops(const CaseShape& s, const ParamSet& p) {
+  const double n = static_cast<double>(s.seq_len), d = static_cast<double>(s.head_dim);
+  const double m = static_cast<double>(projections(p)), cols = static_cast<double>(p.get_int("num_features"));
+  // Two projections, the feature maps (~4 flops per entry), then phi_k^T [V 1] and phi_q [Z s].
+  const double per_head = 2 * (2 * n * d * m) + 2 * 4 * n * cols + 2 * (2 * n * cols * (d + 1));
+  return static_cast<double>(s.heads_total()) * per_head;
+}
+
+double performer_workspace(const CaseShape& s, const ParamSet& p, int threads) {
+  const auto la = linear_shape(s, p);
+  const double phi = 2.0 * static_cast<double>(s.heads_total() * s.seq_len * la.features) * sizeof(float);
+  const double w = static_cast<double>(projections(p) * s.head_dim) * sizeof(float);
+  return phi + w + static_cast<double>(ops::linear_attention_scratch_bytes(la, sizeof(float), threads));
+}
+
+const MethodRegistration kRegistration{MethodInfo{
+    .name = "performer",
+    .family = "kernel",
+    .summary = "FAVOR+ random features (positive orthogonal by default) with linear attention",
+    .paper = "Choromanski et al., Rethinking Attention with Performers, ICLR 2021",
+    .params = {{.name = "num_features", .type = ParamType::integer, .default_value = int64_t{256}, .min = 1,
+                .max = 1 << 20, .doc = "feature columns of phi (rank)"},
+               {.name = "features", .type = ParamType::string, .default_value = std::string("positive"),
+                .choices = {"positive", "trig", "hyperbolic"}, .doc = "feature map"},
+               {.name = "orthogonal", .type = ParamType::boolean, .default_value = true,
+                .doc = "orthogonal random projections (blocks of d orthonormal rows)"},
+               {.name = "chi_norms", .type = ParamType::boolean, .default_value = true,
+                .doc = "rescale rows by chi_d samples (official scaling=0); false: sqrt(d)"},
+               {.name = "eps", .type = ParamType::number, .default_value = 1e-6, .min = 0, .max = 1,
+                .doc = "numerical stabilizer added after the shift; also the denominator guard"},
+               {.name = "chunk", .type = ParamType::integer, .default_value = int64_t{128}, .min = 1, .max = 65536,
+                .doc = "causal prefix-sum chunk size"}},
+    .budget_doc = "rank = feature columns (trig/hyperbolic: rank/2 frequencies)",
+    .uses_rank = true,
+    .supports_causal = true,
+    .randomized = true,
+    .subquadratic = true,
+    .complexity = "O(N m d) time, O(N m) memory",
+    .apply_budget = apply_performer_budget,
+    .flops = performer_flops,
+    .workspace_bytes = performer_workspace,
+    .create = [](const MethodConfig& c) -> std::unique_ptr<Method> { return std::make_unique<Performer>(c); },
+}};
+
+}  // namespace
+}  // namespace attn
