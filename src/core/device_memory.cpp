@@ -16,6 +16,7 @@ void* cuda_alloc_impl(std::size_t bytes);
 void cuda_free_impl(void* ptr) noexcept;
 void cuda_copy_impl(void* dst, bool dst_device, const void* src, bool src_device, std::size_t bytes);
 void cuda_zero_impl(void* dst, std::size_t bytes);
+void cuda_synchronize_impl();
 bool cuda_available_impl();
 std::size_t cuda_free_bytes_impl();
 #endif
@@ -80,6 +81,12 @@ void fill_zero(void* dst, Device device, std::size_t bytes) {
   cuda_zero_impl(dst, bytes);
 #else
   no_cuda();
+#endif
+}
+
+void device_synchronize(Device device) {
+#if ATTNBENCH_HAVE_CUDA
+  if (device == Device::cuda) cuda_synchronize_impl();
 #endif
 }
 

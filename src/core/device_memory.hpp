@@ -16,6 +16,9 @@ void device_free(Device device, void* ptr) noexcept;
 void copy_bytes(void* dst, Device dst_device, const void* src, Device src_device, std::size_t bytes);
 void fill_zero(void* dst, Device device, std::size_t bytes);
 
+// Waits until all queued work on the device is done (no-op on the CPU). Timers call it.
+void device_synchronize(Device device);
+
 // True when this build has the CUDA backend and a device is present.
 bool cuda_available();
 // Number of bytes free on the current CUDA device (0 without one).

@@ -39,6 +39,8 @@ void cuda_copy_impl(void* dst, bool dst_device, const void* src, bool src_device
 
 void cuda_zero_impl(void* dst, std::size_t bytes) { ATTN_CUDA_CHECK(cudaMemset(dst, 0, bytes)); }
 
+void cuda_synchronize_impl() { ATTN_CUDA_CHECK(cudaDeviceSynchronize()); }
+
 bool cuda_available_impl() {
   int n = 0;
   if (cudaGetDeviceCount(&n) != cudaSuccess) {

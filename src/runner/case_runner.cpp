@@ -1,0 +1,144 @@
+#include "runner/case_runner.hpp"
+
+#include <chrono>
+#include <cmath>
+#include <fmt/format.h>
+#include <limits>
+#include <new>
+
+#include "core/device_memory.hpp"
+#include "core/error.hpp"
+#include "metrics/flops.hpp"
+#include "runner/device_tensors.hpp"
+#include "runner/memory_estimate.hpp"
+
+namespace attn {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double elapsed_ms(Clock::time_point t0) {
+  return std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
+}
+
+CaseShape case_shape(const InputSpec& in) { return {in.batch, in.heads, in.seq_len, in.head_dim, in.causal}; }
+
+// Why a case cannot run before trying, or an empty string.
+std::string precheck(const Case& c, const CaseSettings& settings, const MemoryEstimate& estimate) {
+  if (c.skip_reason) return "skipped:" + *c.skip_reason;
+  if (c.input.causal && !c.info->supports_causal)
+    return fmt::format("unsupported:method '{}' has no causal variant", c.method);
+  bool device_listed = false;
+  for (Device d : c.info->devices) device_listed |= (d == c.device);
+  if (!device_listed) return fmt::format("unsupported:method '{}' does not run on {}", c.method, device_name(c.device));
+  if (c.device == Device::cuda && !cuda_available())
+    return "unsupported:no CUDA device is available (CPU-only build or no GPU present)";
+  if (settings.memory_budget_bytes > 0 && estimate.total() > settings.memory_budget_bytes)
+    return fmt::format("skipped:estimated peak {:.2f} GiB exceeds the memory budget of {:.2f} GiB",
+                       estimate.total() / (1ull << 30), settings.memory_budget_bytes / (1ull << 30));
+  return {};
+}
+
+}  // namespace
+
+std::string case_rng_key(const Case& c) {
+  const auto slash = c.id.rfind('/');
+  return slash == std::string::npos ? c.id : c.id.substr(0, slash);
+}
+
+CaseResult describe_case(const Case& c, int threads) {
+  CaseResult r;
+  r.case_id = c.id;
+  r.method = c.method;
+  r.family = c.info->family;
+  r.params = c.params.to_json();
+  r.budget = c.budget;
+  r.realized = c.realized;
+  r.input = c.input;
+  r.device = c.device;
+  const CaseShape shape = case_shape(c.input);
+  r.flops_dense = dense_attention_flops(shape.heads_total(), shape.seq_len, shape.head_dim, shape.causal);
+  r.flops_algorithmic = c.info->flops(shape, c.params);
+  r.estimated_workspace_bytes = c.info->workspace_bytes(shape, c.params, threads);
+  r.reference = "softmax-fp64";
+  return r;
+}
+
+CaseResult run_case(const Case& c, const InputTensors& inputs, const Reference& reference, const CaseSettings& settings) {
+  CaseResult r = describe_case(c, settings.threads);
+  r.trivial_rel_fro = reference.trivial_rel_fro;
+  r.noise_floor_rel_fro = reference.noise_floor_rel_fro;
+  r.repetitions = settings.repetitions;
+  r.warmup = settings.warmup;
+
+  const std::string why_not = precheck(c, settings, estimate_case_memory(c, settings.threads));
+  if (!why_not.empty()) {
+    const auto colon = why_not.find(':');
+    r.status = why_not.substr(0, colon);
+    r.reason = why_not.substr(colon + 1);
+    return r;
+  }
+
+  const CaseShape shape = case_shape(c.input);
+  const int64_t rows = shape.heads_total() * shape.seq_len;
+  try {
+    DeviceTensors io(c.device, inputs, settings.threads);  // Q, K, V and a NaN-filled output on the device
+    Context& ctx = io.context();
+    const MethodConfig config{.shape = shape, .params = c.params, .seed = c.input.seed, .rng_key = case_rng_key(c)};
+    auto method = c.info->create(config);
+
+    auto t0 = Clock::now();
+    method->prepare(ctx);
+    device_synchronize(c.device);
+    r.setup_ms = elapsed_ms(t0);
+
+    // Verify before timing: the cold first call's output is the one whose error is reported.
+    t0 = Clock::now();
+    method->forward(ctx, io.q(), io.k(), io.v(), io.out());
+    device_synchronize(c.device);
+    r.first_call_ms = elapsed_ms(t0);
+    const std::vector<float> out = io.output_to_host();
+    r.error = compare_outputs(out.data(), reference.output.data(), rows, shape.head_dim);
+    r.diagnostics = method->diagnostics();
+    if (c.info->reference != ReferenceKind::softmax) {
+      io.fill_output_nan();
+      method->forward_own_exact(ctx, io.q(), io.k(), io.v(), io.out());
+      const std::vector<float> own = io.output_to_host();
+      r.own_error = compare_outputs(out.data(), own.data(), rows, shape.head_dim);
+    }
+
+    for (int i = 0; i < settings.warmup; ++i) method->forward(ctx, io.q(), io.k(), io.v(), io.out());
+    device_synchronize(c.device);
+    std::vector<double> samples;
+    samples.reserve(static_cast<size_t>(settings.repetitions));
+    for (int i = 0; i < settings.repetitions; ++i) {
+      t0 = Clock::now();
+      method->forward(ctx, io.q(), io.k(), io.v(), io.out());
+      device_synchronize(c.device);
+      samples.push_back(elapsed_ms(t0));
+    }
+    r.time_ms = summarize(std::move(samples));
+    r.peak_workspace_bytes = static_cast<int64_t>(io.workspace().peak_bytes());
+    if (c.device == Device::cuda) r.device_peak_bytes = r.peak_workspace_bytes;
+    if (r.time_ms.median > 0) {
+      r.gflops_per_s = r.flops_dense / (r.time_ms.median * 1e6);
+      r.gflops_algorithmic_per_s = r.flops_algorithmic / (r.time_ms.median * 1e6);
+    }
+    if (r.error->nonfinite > 0) {
+      r.status = "nonfinite";
+      r.reason = fmt::format("{} NaN/Inf elements in the output", r.error->nonfinite);
+    }
+  } catch (const CaseError& e) {
+    r.status = e.status();
+    r.reason = e.what();
+  } catch (const std::bad_alloc&) {
+    r.status = "oom";
+    r.reason = "allocation failed (std::bad_alloc)";
+  } catch (const std::exception& e) {
+    r.status = "error";
+    r.reason = e.what();
+  }
+  return r;
+}
+
+}  // namespace attn

@@ -1,0 +1,21 @@
+// The fp64 exact reference of one input group, computed once with the tiled exact kernel and shared
+// by every case on that group, plus the trivial mean-of-V predictor's error (the floor every report
+// shows beside each method).
+#pragma once
+
+#include <vector>
+
+#include "inputs/input_spec.hpp"
+
+namespace attn {
+
+struct Reference {
+  std::vector<double> output;    // [B, H, N, d], fp64
+  double trivial_rel_fro = 0;    // mean-of-V (prefix mean when causal) vs the reference
+  double noise_floor_rel_fro = 0;  // fp32 tiled exact kernel vs the fp64 reference
+  double seconds = 0;            // time to compute it
+};
+
+Reference compute_reference(const InputTensors& inputs, bool causal, int threads);
+
+}  // namespace attn
