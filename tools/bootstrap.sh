@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# One command from a fresh Debian 12 machine to a result:
+#   tools/bootstrap.sh sweep [run flags...]   install packages, build Release, run the default sweep
+#   tools/bootstrap.sh test                   install packages, build Release, run the whole test suite
+# Idempotent: packages already present are skipped and the build is incremental.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+mode="${1:-}"
+shift || true
+case "$mode" in
+  sweep|test) ;;
+  *) echo "usage: tools/bootstrap.sh sweep|test [attnbench run flags]" >&2; exit 2 ;;
+esac
+
+tools/setup-deps.sh
+preset=release
+if ! command -v nvcc >/dev/null 2>&1 && [ ! -x /usr/local/cuda/bin/nvcc ]; then
+  preset=cpu   # no CUDA toolkit: the CPU-only build (CUDA sources are skipped, never required)
+fi
+export PATH="$PATH:/usr/local/cuda/bin"
+cmake --preset "$preset" >/dev/null
+cmake --build --preset "$preset" -j "$(nproc)"
+
+if [ "$mode" = sweep ]; then
+  exec "build/$preset/attnbench" run "$@"
+else
+  exec ctest --preset "$preset" -j "$(nproc)"
+fi
