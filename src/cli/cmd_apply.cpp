@@ -75,6 +75,7 @@ Action add_apply_command(CLI::App& app) {
     if (info == nullptr)
       throw UsageError(fmt::format("--method: unknown method '{}' (known: {})", a->method,
                                    fmt::join(MethodRegistry::instance().names(), ", ")));
+    const auto explicit_params = parse_sets(*info, a->sets);  // flag mistakes first, before any file is read
     const NpyArray q = read_npy(a->q), k = read_npy(a->k), v = read_npy(a->v);
     const Shape shape = shape_of(q, a->q);
     if (shape_of(k, a->k) != shape) throw UsageError(fmt::format("{}: shape differs from {}", a->k, a->q));
@@ -91,7 +92,7 @@ Action add_apply_command(CLI::App& app) {
     Realized realized;
     ParamSet params;
     try {
-      params = resolve_params(*info, budget, cs, parse_sets(*info, a->sets), realized);
+      params = resolve_params(*info, budget, cs, explicit_params, realized);
     } catch (const CaseError& e) {
       throw UsageError(fmt::format("--method {}: {}", info->name, e.what()));
     }
