@@ -1,0 +1,47 @@
+// Row-major GEMM through column-major cuBLAS: a row-major matrix is its transpose in column-major,
+// so C^T = op(B)^T op(A)^T is computed by passing B before A with the same transpose flags.
+#include <cublas_v2.h>
+#include <cuda_runtime.h>
+
+#include "core/cuda/cuda_check.cuh"
+#include "core/error.hpp"
+#include "ops/cuda/gemm.hpp"
+
+namespace attn::ops::cuda {
+
+namespace {
+
+cublasOperation_t to_cublas(Trans t) { return t == Trans::yes ? CUBLAS_OP_T : CUBLAS_OP_N; }
+
+cublasStatus_t strided_batched(cublasHandle_t h, const GemmShape& s, const float* alpha, const float* a,
+                               const float* b, const float* beta, float* c) {
+  return cublasSgemmStridedBatched(h, to_cublas(s.trans_b), to_cublas(s.trans_a), static_cast<int>(s.n),
+                                   static_cast<int>(s.m), static_cast<int>(s.k), alpha, b, static_cast<int>(s.ldb),
+                                   s.stride_b, a, static_cast<int>(s.lda), s.stride_a, beta, c,
+                                   static_cast<int>(s.ldc), s.stride_c, static_cast<int>(s.batch));
+}
+
+cublasStatus_t strided_batched(cublasHandle_t h, const GemmShape& s, const double* alpha, const double* a,
+                               const double* b, const double* beta, double* c) {
+  return cublasDgemmStridedBatched(h, to_cublas(s.trans_b), to_cublas(s.trans_a), static_cast<int>(s.n),
+                                   static_cast<int>(s.m), static_cast<int>(s.k), alpha, b, static_cast<int>(s.ldb),
+                                   s.stride_b, a, static_cast<int>(s.lda), s.stride_a, beta, c,
+                                   static_cast<int>(s.ldc), s.stride_c, static_cast<int>(s.batch));
+}
+
+}  // namespace
+
+template <class T>
+void gemm(const Context& ctx, const GemmShape& s, T alpha, const T* a, const T* b, T beta, T* c) {
+  ATTN_CHECK(ctx.blas_handle != nullptr, "cuda gemm: the context has no cuBLAS handle (use CudaSession)");
+  auto handle = static_cast<cublasHandle_t>(ctx.blas_handle);
+  // The handle may be shared; pin it to this context's stream before every call.
+  ATTN_CUBLAS_CHECK(cublasSetStream(handle, static_cast<cudaStream_t>(ctx.stream)));
+  ATTN_CUBLAS_CHECK(cublasSetPointerMode(handle, CUBLAS_POINTER_MODE_HOST));
+  ATTN_CUBLAS_CHECK(strided_batched(handle, s, &alpha, a, b, &beta, c));
+}
+
+template void gemm<float>(const Context&, const GemmShape&, float, const float*, const float*, float, float*);
+template void gemm<double>(const Context&, const GemmShape&, double, const double*, const double*, double, double*);
+
+}  // namespace attn::ops::cuda
