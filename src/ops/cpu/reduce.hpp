@@ -1,0 +1,13 @@
+// CPU reductions. Arguments are validated by the entry in ops/reduce.cpp.
+#pragma once
+
+#include <cstdint>
+
+#include "core/context.hpp"
+
+namespace attn::ops::cpu {
+
+template <class T>
+void mean_rows(const Context& ctx, int64_t batch, int64_t seq_len, int64_t dim, bool causal, const T* x, T* out);
+
+}  // namespace attn::ops::cpu
