@@ -31,8 +31,9 @@ struct SystemInfo {
   int64_t memory_bytes = 0;    // MemTotal
   int64_t memory_available_bytes = 0;  // MemAvailable
   std::string blas_vendor;     // "OpenBLAS"
-  std::string blas_version;    // openblas_get_config()
+  std::string blas_version;    // the version number in openblas_get_config(), e.g. "0.3.21"
   std::string blas_coretype;   // openblas_get_corename()
+  std::string blas_config;     // the whole openblas_get_config() string (build options)
   std::string thp_mode;        // transparent huge pages: always / madvise / never
   std::string compiler;
   std::string build_type;
@@ -46,6 +47,9 @@ struct SystemInfo {
 
 SystemInfo gather_system_info(int threads);
 nlohmann::json to_json(const SystemInfo& info);
+// Reads back what to_json wrote (missing keys keep their defaults), so `compare` can fingerprint a
+// stored report. Throws UsageError when `j` is not an object.
+SystemInfo system_info_from_json(const nlohmann::json& j);
 // A stable string identifying the machine for `compare` (cpu model, cores, gpu, blas).
 std::string fingerprint(const SystemInfo& info);
 
