@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -28,6 +29,9 @@ struct Case {
   Realized realized;
   InputSpec input;
   Device device = Device::cpu;
+  // Set when the budget cannot be honoured at this shape (e.g. rank > N): the runner records the
+  // case as "skipped" with this reason instead of running it; the spec stays valid.
+  std::optional<std::string> skip_reason;
 };
 
 struct Spec {

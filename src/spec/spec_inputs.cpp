@@ -1,0 +1,176 @@
+// The spec's "inputs" object: every field may be a scalar or a list (a sweep axis); the input
+// combinations are the product of the axes, first key outermost.
+#include <algorithm>
+#include <cmath>
+#include <functional>
+#include <set>
+
+#include <fmt/format.h>
+
+#include "core/error.hpp"
+#include "inputs/distributions.hpp"
+#include "spec/spec_detail.hpp"
+
+namespace attn::spec_detail {
+
+namespace {
+
+using Setter = std::function<void(InputSpec&)>;
+using Axis = std::vector<Setter>;
+
+// Fields that only one distribution reads; naming one while that distribution is absent is
+// almost certainly a typo in the distribution list, so it is an error rather than ignored.
+struct OwnedField {
+  const char* key;
+  const char* owner;
+};
+constexpr OwnedField kOwnedFields[] = {
+    {"clusters", "clustered"}, {"subspace_dim", "lowrank"}, {"smoothing", "local"},
+    {"q", "file"},             {"k", "file"},               {"v", "file"},
+};
+
+Axis int_axis(const json& inputs, const char* key, int64_t min, int64_t InputSpec::*field) {
+  Axis axis;
+  if (!inputs.contains(key)) return axis;
+  for (const auto& a : axis_values(inputs[key], join_path("inputs", key))) {
+    const int64_t x = get_int(*a.value, a.path, min);
+    axis.push_back([=](InputSpec& s) { s.*field = x; });
+  }
+  return axis;
+}
+
+Axis path_axis(const json& inputs, const char* key, std::string InputSpec::*field) {
+  Axis axis;
+  if (!inputs.contains(key)) return axis;
+  for (const auto& a : axis_values(inputs[key], join_path("inputs", key))) {
+    std::string p = get_string(*a.value, a.path);
+    if (p.empty()) throw UsageError(fmt::format("{}: must not be empty", a.path));
+    axis.push_back([=](InputSpec& s) { s.*field = p; });
+  }
+  return axis;
+}
+
+std::vector<std::string> parse_distributions(const json& inputs) {
+  if (!inputs.contains("distribution")) return {"gaussian"};
+  std::vector<std::string> out;
+  const auto& known = distribution_names();
+  for (const auto& a : axis_values(inputs["distribution"], "inputs.distribution")) {
+    std::string name = get_string(*a.value, a.path);
+    if (std::find(known.begin(), known.end(), name) == known.end())
+      throw UsageError(fmt::format("{}: unknown distribution '{}' (known: {})", a.path, name, fmt::join(known, ", ")));
+    out.push_back(std::move(name));
+  }
+  return out;
+}
+
+Axis dtype_axis(const json& inputs, const std::vector<Device>& devices) {
+  Axis axis;
+  if (!inputs.contains("dtype")) return axis;
+  const bool has_cuda = std::find(devices.begin(), devices.end(), Device::cuda) != devices.end();
+  for (const auto& a : axis_values(inputs["dtype"], "inputs.dtype")) {
+    const DType t = parse_dtype(get_string(*a.value, a.path), a.path);
+    if (t == DType::f64)
+      throw UsageError(fmt::format("{}: 'fp64' is not a run precision (the reference is always fp64; use fp32, fp16 or bf16)", a.path));
+    if (t != DType::f32 && !has_cuda)
+      throw UsageError(fmt::format("{}: '{}' needs device cuda (the cpu backend runs fp32 only)", a.path, dtype_name(t)));
+    axis.push_back([=](InputSpec& s) { s.dtype = t; });
+  }
+  return axis;
+}
+
+Axis seed_axis(const json& inputs) {
+  if (inputs.contains("seed") && inputs.contains("seeds"))
+    throw UsageError("inputs.seed: give either seed or seeds, not both");
+  const char* key = inputs.contains("seeds") ? "seeds" : "seed";
+  Axis axis;
+  if (!inputs.contains(key)) return axis;
+  for (const auto& a : axis_values(inputs[key], join_path("inputs", key))) {
+    const auto seed = static_cast<uint64_t>(get_int(*a.value, a.path, 0));
+    axis.push_back([=](InputSpec& s) { s.seed = seed; });
+  }
+  return axis;
+}
+
+// Resets what the distribution does not read, so that e.g. gaussian x clusters [4, 16] is one
+// input, not two inputs with identical tensors and identical case ids.
+void drop_unused_fields(InputSpec& s) {
+  const InputSpec defaults;
+  if (s.distribution != "clustered") s.clusters = defaults.clusters;
+  if (s.distribution != "lowrank") s.subspace_dim = defaults.subspace_dim;
+  if (s.distribution != "local") s.smoothing = defaults.smoothing;
+  if (s.distribution != "file") s.q_path = s.k_path = s.v_path = "";
+}
+
+}  // namespace
+
+std::vector<InputSpec> parse_inputs(const json& inputs, const std::vector<Device>& devices) {
+  if (!inputs.is_object()) throw UsageError(fmt::format("inputs: must be an object (got {})", inputs.dump()));
+  check_keys(inputs, "inputs",
+             {"distribution", "seq_len", "head_dim", "batch", "heads", "causal", "dtype", "seeds", "seed",
+              "temperature", "clusters", "subspace_dim", "smoothing", "q", "k", "v"});
+  if (!inputs.contains("seq_len")) throw UsageError("inputs.seq_len: required");
+
+  const std::vector<std::string> distributions = parse_distributions(inputs);
+  auto uses = [&](const char* name) {
+    return std::find(distributions.begin(), distributions.end(), name) != distributions.end();
+  };
+  for (const auto& f : kOwnedFields) {
+    if (inputs.contains(f.key) && !uses(f.owner))
+      throw UsageError(fmt::format("inputs.{}: only used by distribution '{}', which is not in inputs.distribution",
+                                   f.key, f.owner));
+    if (!inputs.contains(f.key) && std::string_view(f.owner) == "file" && uses("file"))
+      throw UsageError(fmt::format("inputs.{}: required when distribution is 'file'", f.key));
+  }
+
+  std::vector<Axis> axes;
+  Axis dist_axis;
+  for (const auto& d : distributions) dist_axis.push_back([d](InputSpec& s) { s.distribution = d; });
+  axes.push_back(std::move(dist_axis));
+  axes.push_back(int_axis(inputs, "seq_len", 1, &InputSpec::seq_len));
+  axes.push_back(int_axis(inputs, "head_dim", 1, &InputSpec::head_dim));
+  axes.push_back(int_axis(inputs, "batch", 1, &InputSpec::batch));
+  axes.push_back(int_axis(inputs, "heads", 1, &InputSpec::heads));
+  if (inputs.contains("causal")) {
+    Axis axis;
+    for (const auto& a : axis_values(inputs["causal"], "inputs.causal")) {
+      const bool c = get_bool(*a.value, a.path);
+      axis.push_back([c](InputSpec& s) { s.causal = c; });
+    }
+    axes.push_back(std::move(axis));
+  }
+  axes.push_back(dtype_axis(inputs, devices));
+  axes.push_back(seed_axis(inputs));
+  if (inputs.contains("temperature")) {
+    Axis axis;
+    for (const auto& a : axis_values(inputs["temperature"], "inputs.temperature")) {
+      const double t = get_number(*a.value, a.path);
+      if (!(t > 0) || !std::isfinite(t)) throw UsageError(fmt::format("{}: must be > 0 (got {})", a.path, a.value->dump()));
+      axis.push_back([t](InputSpec& s) { s.temperature = t; });
+    }
+    axes.push_back(std::move(axis));
+  }
+  axes.push_back(int_axis(inputs, "clusters", 1, &InputSpec::clusters));
+  axes.push_back(int_axis(inputs, "subspace_dim", 1, &InputSpec::subspace_dim));
+  axes.push_back(int_axis(inputs, "smoothing", 1, &InputSpec::smoothing));
+  axes.push_back(path_axis(inputs, "q", &InputSpec::q_path));
+  axes.push_back(path_axis(inputs, "k", &InputSpec::k_path));
+  axes.push_back(path_axis(inputs, "v", &InputSpec::v_path));
+  std::erase_if(axes, [](const Axis& a) { return a.empty(); });  // fields left at their defaults
+
+  // Odometer over the axes, last axis fastest.
+  std::vector<InputSpec> out;
+  std::set<std::string> seen;
+  std::vector<size_t> at(axes.size(), 0);
+  while (true) {
+    InputSpec s;
+    for (size_t i = 0; i < axes.size(); ++i) axes[i][at[i]](s);
+    drop_unused_fields(s);
+    if (seen.insert(s.group_key()).second) out.push_back(std::move(s));
+    size_t i = axes.size();
+    while (i > 0 && ++at[i - 1] == axes[i - 1].size()) at[--i] = 0;
+    if (i == 0) break;
+  }
+  return out;
+}
+
+}  // namespace attn::spec_detail
