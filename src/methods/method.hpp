@@ -86,7 +86,9 @@ struct MethodInfo {
 
   // Maps the budget onto the parameters (overriding their defaults unless the user set them
   // explicitly, in which case `explicit_params` lists them) and fills `realized`. Throws UsageError
-  // for a budget the method cannot honour at this shape (e.g. rank > N), naming the knob.
+  // for a setting that is wrong at any shape (e.g. an odd feature count for trig features), and
+  // UnsupportedError for one the method cannot honour at this shape (e.g. rank > N): that case is
+  // then `skipped` with the message as its reason and the rest of the sweep runs.
   std::function<void(const Budget& budget, const CaseShape& shape, const std::vector<std::string>& explicit_params,
                      ParamSet& params, Realized& realized)>
       apply_budget;
