@@ -89,6 +89,14 @@ TEST(OpsGemm, BroadcastStrideZero) {
   }
 }
 
+TEST(OpsGemm, ParallelBatchPath) {
+  // Products large enough that batches run one per thread with single-threaded BLAS.
+  GemmShape s = gemm_shape(Trans::no, Trans::yes, 70, 65, 66, 5);
+  check_case<float>(s, 2, 1e-4);
+  s.stride_b = 0;
+  check_case<double>(s, 2, 1e-11);
+}
+
 TEST(OpsGemm, InvalidArgumentsAbort) {
   CpuCase cc(1);
   std::vector<float> a(16), b(16), c(16);
