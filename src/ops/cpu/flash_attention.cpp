@@ -38,8 +38,9 @@ Tile<T> carve(T* base, const FlashShape& s) {
   return Tile<T>{base, base + br * bc, base + br * bc + br * s.head_dim, base + br * bc + br * s.head_dim + br};
 }
 
-// Online-softmax update of rows [0, rows) of one key tile [c0, c0 + cols); returns nothing, leaves
-// the probabilities in t.s and rescales t.acc when the running max moved.
+// Online-softmax update of rows [0, rows) for one key tile [c0, c0 + cols): leaves the
+// probabilities in t.s (0 outside each row's allowed keys), updates m and l, and rescales t.acc
+// where the running max moved.
 template <class T>
 void update_rows(const FlashShape& s, Tile<T>& t, int64_t r0, int64_t rows, int64_t c0, int64_t cols, bool first) {
   const int64_t bc = s.tiles.block_k, d = s.head_dim;
