@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "core/error.hpp"
 #include "report/report_io.hpp"
 #include "runner/sweep.hpp"
 

@@ -26,9 +26,8 @@ DeviceTensors::DeviceTensors(Device device, const InputTensors& in, int threads)
     out_ = view(host_out_.data(), s, device);
     return;
   }
-  session_ = std::make_unique<CudaSession>(*ws_);
-  ctx_.stream = session_->stream();
-  ctx_.blas_handle = session_->blas_handle();
+  session_ = std::make_unique<CudaSession>();
+  ctx_ = session_->make_context(*ws_, threads);
   const std::size_t bytes = in.q.size() * sizeof(float);
   auto upload = [&](const std::vector<float>& host) {
     void* p = device_alloc(device, bytes);
@@ -52,6 +51,7 @@ DeviceTensors::~DeviceTensors() {
 }
 
 std::vector<float> DeviceTensors::output_to_host() const {
+  device_synchronize(device_);  // ops run on the session's non-blocking stream
   std::vector<float> host(static_cast<size_t>(out_.shape.numel()));
   copy_bytes(host.data(), Device::cpu, out_.data, device_, host.size() * sizeof(float));
   return host;
