@@ -45,6 +45,7 @@ std::vector<std::pair<std::string, ParamValue>> parse_sets(const MethodInfo& inf
 
 }  // namespace
 
+namespace {
 Action add_apply_command(CLI::App& app) {
   auto* cmd = app.add_subcommand("apply", "Run one method once on your own Q, K, V (.npy) and write the output (.npy)");
   struct Args {
@@ -115,5 +116,8 @@ Action add_apply_command(CLI::App& app) {
     return kExitOk;
   };
 }
+
+const CommandRegistration kRegistration{40, add_apply_command};
+}  // namespace
 
 }  // namespace attn::cli

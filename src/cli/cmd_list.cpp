@@ -7,6 +7,7 @@
 
 namespace attn::cli {
 
+namespace {
 Action add_list_command(CLI::App& app) {
   auto* cmd = app.add_subcommand("list", "List methods, their parameters, defaults and budget mapping");
   auto json = std::make_shared<bool>(false);
@@ -26,5 +27,8 @@ Action add_list_command(CLI::App& app) {
     return kExitOk;
   };
 }
+
+const CommandRegistration kRegistration{20, add_list_command};
+}  // namespace
 
 }  // namespace attn::cli

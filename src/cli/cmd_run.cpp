@@ -9,6 +9,7 @@
 
 namespace attn::cli {
 
+namespace {
 Action add_run_command(CLI::App& app) {
   auto* cmd = app.add_subcommand("run", "Run a benchmark spec (no SPEC: the built-in default sweep)");
   struct Args {
@@ -48,5 +49,8 @@ Action add_run_command(CLI::App& app) {
     return kExitOk;
   };
 }
+
+const CommandRegistration kRegistration{10, add_run_command};
+}  // namespace
 
 }  // namespace attn::cli

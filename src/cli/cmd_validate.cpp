@@ -15,6 +15,7 @@ namespace {
 constexpr double kAssumedGflops = 50.0;
 }  // namespace
 
+namespace {
 Action add_validate_command(CLI::App& app) {
   auto* cmd = app.add_subcommand("validate", "Check a spec and print case count, skips, memory and time estimates");
   auto path = std::make_shared<std::string>();
@@ -57,5 +58,8 @@ Action add_validate_command(CLI::App& app) {
     return kExitOk;
   };
 }
+
+const CommandRegistration kRegistration{30, add_validate_command};
+}  // namespace
 
 }  // namespace attn::cli

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <functional>
+#include <vector>
 
 #include <CLI/CLI.hpp>
 
@@ -16,9 +17,17 @@ inline constexpr int kExitBaseline = 3;     // compare: baseline missing or inco
 
 using Action = std::function<int()>;
 
-Action add_run_command(CLI::App& app);
-Action add_list_command(CLI::App& app);
-Action add_validate_command(CLI::App& app);
-Action add_apply_command(CLI::App& app);
+// A command file defines `Action add_x_command(CLI::App&)` (adds one subcommand, returns its
+// action) and registers it with `static const CommandRegistration kRegistration{order, add_x_command};`.
+// `order` fixes the position in --help. main() never lists commands by name.
+using CommandAdder = Action (*)(CLI::App&);
+struct CommandEntry {
+  int order;
+  CommandAdder add;
+};
+std::vector<CommandEntry>& command_registry();
+struct CommandRegistration {
+  CommandRegistration(int order, CommandAdder add) { command_registry().push_back({order, add}); }
+};
 
 }  // namespace attn::cli

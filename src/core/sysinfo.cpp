@@ -2,6 +2,7 @@
 // /proc or /sys file, a libc call or a compile-time fact, and a source that cannot be read leaves
 // its field empty rather than failing the run; a benchmark must not die for lack of a hostname.
 #include "core/sysinfo.hpp"
+#include "core/threads.hpp"
 
 #include <sys/utsname.h>
 #include <unistd.h>
@@ -135,6 +136,7 @@ SystemInfo gather_system_info(int threads) {
   info.memory_available_bytes = meminfo_bytes("MemAvailable");
   fill_blas(info);
   info.thp_mode = thp_mode();
+  info.omp_wait_policy = omp_wait_policy();
   info.compiler = compiler_string();
   info.build_type = build::kBuildType;
   info.git_commit = build::kGitCommit;
@@ -145,6 +147,8 @@ SystemInfo gather_system_info(int threads) {
   if (info.build_type != "Release") info.warnings.push_back("debug build");
   if (info.git_dirty) info.warnings.push_back("uncommitted changes in the source tree");
   if (info.thp_mode == "never") info.warnings.push_back("transparent huge pages: never");
+  if (info.omp_wait_policy != "PASSIVE" && info.omp_wait_policy != "passive")
+    info.warnings.push_back("OMP_WAIT_POLICY is not PASSIVE: OpenMP and OpenBLAS threads may compete for cores");
   return info;
 }
 
@@ -163,6 +167,7 @@ nlohmann::json to_json(const SystemInfo& info) {
         {"coretype", info.blas_coretype},
         {"config", info.blas_config}}},
       {"thp_mode", info.thp_mode},
+      {"omp_wait_policy", info.omp_wait_policy},
       {"cuda",
        {{"present", c.present},
         {"device", c.device},
@@ -222,6 +227,7 @@ SystemInfo system_info_from_json(const nlohmann::json& j) {
   read(blas, "coretype", info.blas_coretype);
   read(blas, "config", info.blas_config);
   read(j, "thp_mode", info.thp_mode);
+  read(j, "omp_wait_policy", info.omp_wait_policy);
   const auto& cuda = child(j, "cuda");
   read(cuda, "present", info.cuda.present);
   read(cuda, "device", info.cuda.device);

@@ -35,6 +35,7 @@ struct SystemInfo {
   std::string blas_coretype;   // openblas_get_corename()
   std::string blas_config;     // the whole openblas_get_config() string (build options)
   std::string thp_mode;        // transparent huge pages: always / madvise / never
+  std::string omp_wait_policy; // OMP_WAIT_POLICY in effect ("PASSIVE" normally; see core/threads.hpp)
   std::string compiler;
   std::string build_type;
   std::string git_commit;

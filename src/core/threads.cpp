@@ -2,6 +2,9 @@
 
 #include <omp.h>
 
+#include <unistd.h>
+
+#include <cstdlib>
 #include <thread>
 
 extern "C" {
@@ -29,6 +32,19 @@ int set_threads(int t) {
 }
 
 int configured_threads() { return g_threads > 0 ? g_threads : set_threads(0); }
+
+void ensure_passive_openmp(char** argv) {
+  if (std::getenv("OMP_WAIT_POLICY") != nullptr) return;
+  ::setenv("OMP_WAIT_POLICY", "PASSIVE", 1);
+  ::execv("/proc/self/exe", argv);
+  // exec failed (no /proc): run on with the default policy; the report records it.
+  ::unsetenv("OMP_WAIT_POLICY");
+}
+
+const char* omp_wait_policy() {
+  const char* p = std::getenv("OMP_WAIT_POLICY");
+  return p != nullptr ? p : "unset";
+}
 
 BlasSingleThreaded::BlasSingleThreaded() : saved_(openblas_get_num_threads()) { openblas_set_num_threads(1); }
 BlasSingleThreaded::~BlasSingleThreaded() { openblas_set_num_threads(saved_); }
