@@ -3,6 +3,8 @@
 // cases for shape-infeasible budgets, and the sha256 fingerprint.
 #include <gtest/gtest.h>
 
+#include <cctype>
+
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
@@ -287,7 +289,16 @@ const BadSpec kBadSpecs[] = {
     {"negative memory budget", R"({"memory_budget_gib": -1})", "memory_budget_gib: must be >= 0 (got -1)"},
 };
 
-INSTANTIATE_TEST_SUITE_P(Spec, SpecErrors, ::testing::ValuesIn(kBadSpecs));
+// Test names from the description ("unknown top-level key" -> unknown_top_level_key), so a failure
+// says which bad spec it was.
+std::string bad_spec_name(const ::testing::TestParamInfo<BadSpec>& info) {
+  std::string name;
+  for (const char* p = info.param.what; *p != '\0'; ++p)
+    name += std::isalnum(static_cast<unsigned char>(*p)) ? *p : '_';
+  return name + "_" + std::to_string(info.index);
+}
+
+INSTANTIATE_TEST_SUITE_P(Spec, SpecErrors, ::testing::ValuesIn(kBadSpecs), bad_spec_name);
 
 TEST(SpecErrorsExtra, UnknownMethodListsTheKnownOnes) {
   json j = base_spec();
