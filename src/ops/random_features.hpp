@@ -14,9 +14,12 @@ enum class FeatureKind {
   positive,    // FAVOR+: (exp(u - |x|^2/2 - c) + eps) / sqrt(m), m columns
   trig,        // [cos u, sin u] * exp(|x|^2/2 - max_n |x_n|^2/2) / sqrt(m), 2m columns
   hyperbolic,  // [exp(u - c), exp(-u - c)] * exp(-|x|^2/2) / sqrt(2m), 2m columns
+  fourier,     // [cos u, sin u] * scale_j (default 1/sqrt(m)), 2m columns: random Fourier features of a
+               // shift-invariant kernel (RFA, RFF-Gauss, GMM spectra); no norm factor, no shift
 };
 // Stabilizing shift of the positive/hyperbolic features: per row (queries) or one per head (keys).
-enum class FeatureShift { per_row, per_head };
+// `none` switches the stabilizer off (the closed-form MSE setting of kernel.md card 1).
+enum class FeatureShift { per_row, per_head, none };
 
 struct FeatureShape {
   int64_t batch = 1;        // heads, each [seq_len, head_dim]
@@ -27,13 +30,17 @@ struct FeatureShape {
   FeatureShift shift = FeatureShift::per_row;
   double eps = 1e-6;        // positive features' stabilizer, added after the shift
   double input_scale = 1;   // x = input * input_scale before projecting (Performer: d^-1/4)
+  bool l2_normalize = false;  // x = input / |input| * input_scale (RFA's unit-norm queries and keys)
 };
 
 int64_t feature_columns(const FeatureShape& s);  // m, or 2m for trig and hyperbolic
 
 // x: [batch, seq_len, head_dim]; w: [projections, head_dim]; out: [batch, seq_len, feature_columns].
+// proj_scale (fourier only, optional): [projections] per-frequency weights replacing 1/sqrt(m), so a
+// mixture spectrum can fold its component weights into the features.
 template <class T>
-void random_features(const Context& ctx, const FeatureShape& s, const T* x, const T* w, T* out);
+void random_features(const Context& ctx, const FeatureShape& s, const T* x, const T* w, T* out,
+                     const T* proj_scale = nullptr);
 
 // Host-side draw of W [m, d] (row-major) into `out`. orthogonal: blocks of d orthonormal rows from
 // the QR of Gaussian d x d matrices (with the sign fix, so directions are Haar), rows rescaled by

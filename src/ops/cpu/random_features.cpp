@@ -4,7 +4,11 @@
 //   positive:   (exp(U - |x|^2/2 - c) + eps) / sqrt(m)         c: row max of U, or one per head
 //   hyperbolic: [exp(U - h - c), exp(-U - h - c)] / sqrt(2m)   c: row max of |U|, or one per head
 //   trig:       [cos U, sin U] * exp(h - max_n h_n) / sqrt(m)  h = |x|^2 / 2
-// The maxima are over the raw projections U, as in the official code, not over U - h.
+//   fourier:    [cos U, sin U] * scale_j                       scale_j = proj_scale[j] or 1/sqrt(m)
+// The maxima are over the raw projections U, as in the official code, not over U - h. Shift `none`
+// uses c = 0 (and, for trig, max_n h_n = 0): the unstabilized maps of the closed-form MSE.
+// l2_normalize divides each input row by its norm first (RFA); the projection then runs on a
+// normalized copy of the rows held in a per-call scratch vector.
 #include "ops/cpu/random_features.hpp"
 
 #include <algorithm>
@@ -52,7 +56,7 @@ double head_constant(const FeatureShape& s, int64_t cols, const T* x, const T* o
 }
 
 template <class T>
-void map_row(const FeatureShape& s, int64_t cols, double h, double c, T* row) {
+void map_row(const FeatureShape& s, int64_t cols, double h, double c, const T* proj_scale, T* row) {
   const int64_t m = s.projections;
   switch (s.kind) {
     case FeatureKind::positive: {
@@ -77,20 +81,41 @@ void map_row(const FeatureShape& s, int64_t cols, double h, double c, T* row) {
       }
       break;
     }
+    case FeatureKind::fourier: {
+      const T f = static_cast<T>(1.0 / std::sqrt(static_cast<double>(m)));
+      for (int64_t j = 0; j < m; ++j) {
+        const T u = row[j], sc = proj_scale ? proj_scale[j] : f;
+        row[j] = std::cos(u) * sc;
+        row[m + j] = std::sin(u) * sc;
+      }
+      break;
+    }
   }
 }
 
 }  // namespace
 
 template <class T>
-void random_features(const Context& ctx, const FeatureShape& s, const T* x, const T* w, T* out) {
+void random_features(const Context& ctx, const FeatureShape& s, const T* x, const T* w, T* out, const T* proj_scale) {
   const int64_t n = s.seq_len, d = s.head_dim, m = s.projections;
   const int64_t cols = feature_columns(s);
+  std::vector<T> unit;
+  if (s.l2_normalize) {  // x <- x / |x|; a zero row stays zero
+    unit.assign(x, x + s.batch * n * d);
+    for (int64_t r = 0; r < s.batch * n; ++r) {
+      double sq = 0;
+      for (int64_t c = 0; c < d; ++c) sq += static_cast<double>(unit[r * d + c]) * unit[r * d + c];
+      const T inv = sq > 0 ? static_cast<T>(1.0 / std::sqrt(sq)) : T(0);
+      for (int64_t c = 0; c < d; ++c) unit[r * d + c] *= inv;
+    }
+    x = unit.data();
+  }
   GemmShape g = gemm_shape(Trans::no, Trans::yes, s.batch * n, m, d);
   g.ldc = cols;
   cpu::gemm<T>(ctx, g, static_cast<T>(s.input_scale), x, w, T(0), out);
 
-  const bool shared = s.kind == FeatureKind::trig || s.shift == FeatureShift::per_head;
+  const bool unshifted = s.shift == FeatureShift::none || s.kind == FeatureKind::fourier;
+  const bool shared = !unshifted && (s.kind == FeatureKind::trig || s.shift == FeatureShift::per_head);
   std::vector<double> head_c(static_cast<std::size_t>(s.batch), 0.0);
   const int threads = std::max(1, ctx.threads);
   if (shared) {
@@ -101,12 +126,12 @@ void random_features(const Context& ctx, const FeatureShape& s, const T* x, cons
   for (int64_t r = 0; r < s.batch * n; ++r) {
     T* row = out + r * cols;
     const double h = half_sq_norm(x + r * d, d, s.input_scale);
-    const double c = shared ? head_c[r / n] : static_cast<double>(row_shift(s.kind, row, m));
-    map_row(s, cols, h, c, row);
+    const double c = unshifted ? 0.0 : shared ? head_c[r / n] : static_cast<double>(row_shift(s.kind, row, m));
+    map_row(s, cols, h, c, proj_scale, row);
   }
 }
 
-template void random_features<float>(const Context&, const FeatureShape&, const float*, const float*, float*);
-template void random_features<double>(const Context&, const FeatureShape&, const double*, const double*, double*);
+template void random_features<float>(const Context&, const FeatureShape&, const float*, const float*, float*, const float*);
+template void random_features<double>(const Context&, const FeatureShape&, const double*, const double*, double*, const double*);
 
 }  // namespace attn::ops::cpu

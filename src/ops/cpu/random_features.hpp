@@ -7,6 +7,6 @@
 namespace attn::ops::cpu {
 
 template <class T>
-void random_features(const Context& ctx, const FeatureShape& s, const T* x, const T* w, T* out);
+void random_features(const Context& ctx, const FeatureShape& s, const T* x, const T* w, T* out, const T* proj_scale);
 
 }  // namespace attn::ops::cpu

@@ -1,0 +1,14 @@
+// CPU row gathers and scatters. Arguments are validated by the entries in ops/gather.cpp.
+#pragma once
+
+#include "core/context.hpp"
+#include "ops/gather.hpp"
+
+namespace attn::ops::cpu {
+
+template <class T>
+void gather_rows(const Context& ctx, const GatherShape& s, const int64_t* idx, const T* x, T alpha, T beta, T* out);
+template <class T>
+void scatter_rows(const Context& ctx, const GatherShape& s, const int64_t* idx, const T* x, T* out);
+
+}  // namespace attn::ops::cpu

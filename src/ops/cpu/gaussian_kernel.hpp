@@ -1,0 +1,12 @@
+// CPU Gaussian kernel matrix. Arguments are validated by the entry in ops/gaussian_kernel.cpp.
+#pragma once
+
+#include "core/context.hpp"
+#include "ops/gaussian_kernel.hpp"
+
+namespace attn::ops::cpu {
+
+template <class T>
+void gaussian_kernel(const Context& ctx, const GaussianKernelShape& s, T scale, const T* a, const T* b, T* out);
+
+}  // namespace attn::ops::cpu

@@ -1,0 +1,17 @@
+// CPU index sampling. Arguments are validated by the entries in ops/sampling.cpp.
+#pragma once
+
+#include "core/context.hpp"
+#include "ops/sampling.hpp"
+
+namespace attn::ops::cpu {
+
+template <class T>
+void sample_without_replacement(const Context& ctx, const SampleShape& s, const T* weight_a, const T* weight_b,
+                                double floor, const Rng& rng, uint64_t offset, int64_t* idx);
+void sample_with_replacement(const Context& ctx, const SampleShape& s, const Rng& rng, uint64_t offset, int64_t* idx);
+template <class T>
+void sample_categorical_rows(const Context& ctx, const SampleShape& s, const T* probs, const Rng& rng, uint64_t offset,
+                             int64_t* idx);
+
+}  // namespace attn::ops::cpu

@@ -1,0 +1,31 @@
+// LARA's multiple-importance-sampling weights (official efficient_attention/lara.py; kernel.md
+// card 3 steps 7-9), in the log domain, for C proposals and N queries of each batch:
+//   opt:    BH_c = exp(Lmu[c,c] - lse_c' Lmu[c,:]),
+//           alpha_nc = max(BH_c + coeff (aux[c,n] - mean_c' aux[c',n]), 1e-8), logprop_c = Lmu[c,c]
+//   bh:     log alpha = 0,              logprop_c = lse_c' Lmu[c,:]
+//   biased: log alpha_nc = aux[c,n],    logprop_c = lse_c' Lmu[c,:]
+//   L[c,n] = log alpha_nc + Lq[c,n] + lse_k[c] - logprop_c;   out[n, c] = softmax over c of L[:, n].
+#pragma once
+
+#include <cstdint>
+
+#include "core/context.hpp"
+
+namespace attn::ops {
+
+enum class MisKind { opt, bh, biased };
+
+struct MisShape {
+  int64_t batch = 1;
+  int64_t proposals = 0;  // C
+  int64_t queries = 0;    // N
+  MisKind kind = MisKind::opt;
+  double alpha_coeff = 1.0;
+};
+
+// lq, aux: [batch, C, N] (aux unused for bh; may be null then); lse_k: [batch, C]; lmu: [batch, C, C];
+// out: [batch, N, C].
+template <class T>
+void mis_weights(const Context& ctx, const MisShape& s, const T* lq, const T* lse_k, const T* lmu, const T* aux, T* out);
+
+}  // namespace attn::ops
