@@ -53,6 +53,9 @@ struct CaseResult {
   std::optional<double> trivial_rel_fro;   // mean-of-V predictor on the same input (the floor)
   std::optional<double> noise_floor_rel_fro;  // exact kernel in the same dtype vs fp64
   nlohmann::json diagnostics = nlohmann::json::object();
+  // The sha256 of the spec the case was run from (written only when set): lets --resume tell the
+  // JSONL records of this spec from those of an edited one.
+  std::string spec_sha256;
 };
 
 struct Report {

@@ -166,6 +166,7 @@ json to_json(const CaseResult& r) {
       {"attn_row_kl", nullptr},
   };
   j["diagnostics"] = r.diagnostics;
+  if (!r.spec_sha256.empty()) j["spec_sha256"] = r.spec_sha256;
   return j;
 }
 
@@ -216,6 +217,7 @@ CaseResult case_result_from_json(const json& j) {
   r.trivial_rel_fro = e.opt_real("trivial_rel_fro");
   r.noise_floor_rel_fro = e.opt_real("noise_floor_rel_fro");
   r.diagnostics = f.object("diagnostics");
+  r.spec_sha256 = f.string("spec_sha256", false);
   return r;
 }
 

@@ -10,6 +10,8 @@
 #include "core/error.hpp"
 #include "metrics/flops.hpp"
 #include "runner/device_tensors.hpp"
+#include "runner/fault_injection.hpp"
+#include "runner/peak_rss.hpp"
 #include "runner/memory_estimate.hpp"
 
 namespace attn {
@@ -23,23 +25,27 @@ double elapsed_ms(Clock::time_point t0) {
 
 CaseShape case_shape(const InputSpec& in) { return {in.batch, in.heads, in.seq_len, in.head_dim, in.causal}; }
 
-// Why a case cannot run before trying, or an empty string.
-std::string precheck(const Case& c, const CaseSettings& settings, const MemoryEstimate& estimate) {
-  if (c.skip_reason) return "skipped:" + *c.skip_reason;
+}  // namespace
+
+std::optional<NotRun> static_precheck(const Case& c) {
+  if (c.skip_reason) return NotRun{"skipped", *c.skip_reason};
   if (c.input.causal && !c.info->supports_causal)
-    return fmt::format("unsupported:method '{}' has no causal variant", c.method);
+    return NotRun{"unsupported", fmt::format("method '{}' has no causal variant", c.method)};
   bool device_listed = false;
   for (Device d : c.info->devices) device_listed |= (d == c.device);
-  if (!device_listed) return fmt::format("unsupported:method '{}' does not run on {}", c.method, device_name(c.device));
-  if (c.device == Device::cuda && !cuda_available())
-    return "unsupported:no CUDA device is available (CPU-only build or no GPU present)";
-  if (settings.memory_budget_bytes > 0 && estimate.total() > settings.memory_budget_bytes)
-    return fmt::format("skipped:estimated peak {:.2f} GiB exceeds the memory budget of {:.2f} GiB",
-                       estimate.total() / (1ull << 30), settings.memory_budget_bytes / (1ull << 30));
-  return {};
+  if (!device_listed)
+    return NotRun{"unsupported", fmt::format("method '{}' does not run on {}", c.method, device_name(c.device))};
+  return std::nullopt;
 }
 
-}  // namespace
+std::optional<NotRun> precheck(const Case& c, const CaseSettings& settings) {
+  if (auto why = static_precheck(c)) return why;
+  if (c.device == Device::cuda && !cuda_available())
+    return NotRun{"unsupported", "no CUDA device is available (CPU-only build or no GPU present)"};
+  const std::string over = over_budget_reason(estimate_case_memory(c, settings.threads), settings.memory_budget);
+  if (!over.empty()) return NotRun{"skipped", over};
+  return std::nullopt;
+}
 
 std::string case_rng_key(const Case& c) {
   const auto slash = c.id.rfind('/');
@@ -66,22 +72,22 @@ CaseResult describe_case(const Case& c, int threads) {
 
 CaseResult run_case(const Case& c, const InputTensors& inputs, const Reference& reference, const CaseSettings& settings) {
   CaseResult r = describe_case(c, settings.threads);
-  r.trivial_rel_fro = reference.trivial_rel_fro;
-  r.noise_floor_rel_fro = reference.noise_floor_rel_fro;
   r.repetitions = settings.repetitions;
   r.warmup = settings.warmup;
-
-  const std::string why_not = precheck(c, settings, estimate_case_memory(c, settings.threads));
-  if (!why_not.empty()) {
-    const auto colon = why_not.find(':');
-    r.status = why_not.substr(0, colon);
-    r.reason = why_not.substr(colon + 1);
+  if (const auto why = precheck(c, settings)) {
+    r.status = why->status;
+    r.reason = why->reason;
     return r;
   }
+  r.trivial_rel_fro = reference.trivial_rel_fro;
+  r.noise_floor_rel_fro = reference.noise_floor_rel_fro;
 
   const CaseShape shape = case_shape(c.input);
   const int64_t rows = shape.heads_total() * shape.seq_len;
+  // The process peak from here on: the group's inputs and reference plus what this case adds.
+  const bool rss_reset = reset_peak_rss();
   try {
+    inject_fault(c.id);
     DeviceTensors io(c.device, inputs, settings.threads);  // Q, K, V and a NaN-filled output on the device
     Context& ctx = io.context();
     const MethodConfig config{.shape = shape, .params = c.params, .seed = c.input.seed, .rng_key = case_rng_key(c)};
@@ -138,6 +144,7 @@ CaseResult run_case(const Case& c, const InputTensors& inputs, const Reference& 
     r.status = "error";
     r.reason = e.what();
   }
+  if (rss_reset) r.peak_rss_bytes = peak_rss_bytes();
   return r;
 }
 

@@ -1,8 +1,11 @@
 // What `attnbench run` (and the tests) can change about how a spec is executed.
 #pragma once
 
+#include <cstdio>
 #include <optional>
 #include <string>
+
+#include "runner/shard.hpp"
 
 namespace attn {
 
@@ -14,8 +17,22 @@ struct RunOptions {
   std::optional<int> repetitions;   // overrides the spec
   std::optional<int> warmup;
   std::optional<double> memory_budget_gib;  // overrides the spec; 0 or unset: 80% of available memory
+  std::optional<double> timeout_s;  // per case; overrides the spec's timeout_s (enforced only when isolated)
   std::string save_inputs_dir;      // when set, each input group's Q, K, V go there as .npy
-  bool progress = true;             // a progress line with ETA on stderr (when it is a terminal)
+  bool progress = true;             // progress on stderr: a live line on a terminal, periodic lines otherwise
+  double progress_interval_s = 30;  // seconds between plain progress lines when stderr is not a terminal
+
+  // Isolation: each input group runs in a worker process (`worker_binary worker`), so a crash, an
+  // abort or a hang costs only the case it hit. The library default is in-process; the CLI turns
+  // it on for specs with more than one case.
+  bool isolate = false;
+  std::string worker_binary;        // empty: this executable (/proc/self/exe)
+
+  // Resume: keep the results already in the JSONL (same spec hash, terminal status) and run the rest.
+  bool resume = false;
+  bool retry_failed = false;        // with resume: run crash, timeout, oom and error cases again
+
+  std::optional<Shard> shard;       // run only this shard's cases (see runner/shard.hpp)
 };
 
 // The JSONL path that goes with a report path: "x.json" -> "x.jsonl".
