@@ -8,12 +8,18 @@
 // Exactness: none; error falls as the feature count grows (tested over seeds).
 // Parameters: num_features (= rank; 256), features (positive | trig | hyperbolic), orthogonal
 // (true), chi_norms (true: rows rescaled by chi_d samples, the official scaling=0), eps (1e-6, the
-// official numerical_stabilizer), chunk (128: causal scan chunk).
+// official numerical_stabilizer), stabilizer (true: the official max shifts; false: none, the
+// closed-form MSE setting), redraw (per_case: W drawn once per case/seed, the harness default for
+// error sweeps; per_call: a fresh W in every forward, as the official redraw_features=True, so the
+// timed forward includes drawing W and its QR), chunk (128: causal scan chunk). orthogonal=false
+// gives iid N(0, 1) rows.
 // Budget: rank = feature columns of phi; trig and hyperbolic use rank/2 frequencies, so the cost
 // is comparable across feature kinds.
-// Deviations: W is drawn once per case from (seed, case, "performer/projection") instead of the
-// official input-dependent redraw seed; the QR sign fix makes the orthogonal directions Haar.
+// Deviations: W is drawn from (seed, case, "performer/projection") (per_call: a sub-stream per call
+// index) instead of the official input-dependent redraw seed ceil(sum(q) 1e7); the QR sign fix makes
+// the orthogonal directions Haar.
 #include <cmath>
+#include <vector>
 
 #include "core/device_memory.hpp"
 #include "core/rng.hpp"
@@ -39,6 +45,7 @@ int64_t projections(const ParamSet& p) {
 }
 
 ops::FeatureShape feature_shape(const CaseShape& s, const ParamSet& p, ops::FeatureShift shift) {
+  if (!p.get_bool("stabilizer")) shift = ops::FeatureShift::none;
   return {.batch = s.heads_total(), .seq_len = s.seq_len, .head_dim = s.head_dim, .projections = projections(p),
           .kind = feature_kind(p), .shift = shift, .eps = p.get_double("eps"),
           .input_scale = quarter_root_scale(s.head_dim)};
@@ -54,17 +61,11 @@ class Performer final : public Method {
  public:
   explicit Performer(const MethodConfig& c) : config_(c) {}
 
-  void prepare(Context& ctx) override {
-    const int64_t m = projections(config_.params), d = config_.shape.head_dim;
-    std::vector<float> w_host(static_cast<size_t>(m * d));
-    const Rng rng(config_.seed, config_.rng_key, "performer/projection");
-    ops::draw_projection(rng, m, d, config_.params.get_bool("orthogonal"), config_.params.get_bool("chi_norms"),
-                         w_host.data());
-    w_ = ctx.ws().get<float>("performer.w", m * d);
-    copy_bytes(w_, ctx.device, w_host.data(), Device::cpu, w_host.size() * sizeof(float));
-  }
+  void prepare(Context& ctx) override { draw(ctx, Rng(config_.seed, config_.rng_key, "performer/projection")); }
 
   void forward(Context& ctx, const Tensor& q, const Tensor& k, const Tensor& v, Tensor& out) override {
+    if (config_.params.get_string("redraw") == "per_call")
+      draw(ctx, Rng(config_.seed, config_.rng_key, "performer/projection").derive(static_cast<uint64_t>(++calls_)));
     const auto& s = config_.shape;
     const auto fq = feature_shape(s, config_.params, ops::FeatureShift::per_row);
     const auto fk = feature_shape(s, config_.params, ops::FeatureShift::per_head);
@@ -81,8 +82,19 @@ class Performer final : public Method {
   }
 
  private:
+  void draw(Context& ctx, const Rng& rng) {
+    const int64_t m = projections(config_.params), d = config_.shape.head_dim;
+    w_host_.resize(static_cast<size_t>(m * d));
+    ops::draw_projection(rng, m, d, config_.params.get_bool("orthogonal"), config_.params.get_bool("chi_norms"),
+                         w_host_.data());
+    w_ = ctx.ws().get<float>("performer.w", m * d);
+    copy_bytes(w_, ctx.device, w_host_.data(), Device::cpu, w_host_.size() * sizeof(float));
+  }
+
   MethodConfig config_;
+  std::vector<float> w_host_;
   float* w_ = nullptr;
+  int64_t calls_ = 0;
   int64_t bad_rows_ = 0;
 };
 
@@ -124,6 +136,11 @@ const MethodRegistration kRegistration{MethodInfo{
                 .doc = "rescale rows by chi_d samples (official scaling=0); false: sqrt(d)"},
                {.name = "eps", .type = ParamType::number, .default_value = 1e-6, .min = 0, .max = 1,
                 .doc = "numerical stabilizer added after the shift; also the denominator guard"},
+               {.name = "stabilizer", .type = ParamType::boolean, .default_value = true,
+                .doc = "max shifts of the official code (false: unshifted maps, the closed-form MSE setting)"},
+               {.name = "redraw", .type = ParamType::string, .default_value = std::string("per_case"),
+                .choices = {"per_case", "per_call"},
+                .doc = "per_case: one W per case and seed; per_call: fresh W (and QR) every forward, timed"},
                {.name = "chunk", .type = ParamType::integer, .default_value = int64_t{128}, .min = 1, .max = 65536,
                 .doc = "causal prefix-sum chunk size"}},
     .budget_doc = "rank = feature columns (trig/hyperbolic: rank/2 frequencies)",

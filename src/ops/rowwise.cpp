@@ -84,6 +84,11 @@ void axpby(const Context& ctx, int64_t n, T alpha, const T* x, T beta, T* y) {
   ATTN_DISPATCH_CPU_ONLY(ctx, "axpby", cpu::axpby(ctx, n, alpha, x, beta, y));
 }
 template <class T>
+void rsqrt_inplace(const Context& ctx, int64_t n, T* x) {
+  ATTN_CHECK(n >= 0 && x != nullptr, "rsqrt_inplace: bad operands");
+  ATTN_DISPATCH_CPU_ONLY(ctx, "rsqrt_inplace", cpu::rsqrt_inplace(ctx, n, x));
+}
+template <class T>
 int64_t divide_rows_guarded(const Context& ctx, const RowShape& s, const T* den, double rel_tau, const T* fallback, T* x) {
   check(s, x, "divide_rows_guarded");
   ATTN_CHECK(den != nullptr && rel_tau >= 0, "divide_rows_guarded: bad denominator");
@@ -104,6 +109,7 @@ int64_t divide_rows_guarded(const Context& ctx, const RowShape& s, const T* den,
   template void exp_shifted<T>(const Context&, const RowShape&, const T*, T*);                                   \
   template void exp_rows_with_stats<T>(const Context&, const RowShape&, T*, T*, T*);                             \
   template void axpby<T>(const Context&, int64_t, T, const T*, T, T*);                                           \
+  template void rsqrt_inplace<T>(const Context&, int64_t, T*);                                                   \
   template int64_t divide_rows_guarded<T>(const Context&, const RowShape&, const T*, double, const T*, T*);
 ATTN_ROWWISE_INSTANTIATE(float)
 ATTN_ROWWISE_INSTANTIATE(double)

@@ -52,6 +52,9 @@ void exp_shifted(const Context& ctx, const RowShape& s, const T* shift, T* x);
 template <class T>
 void exp_rows_with_stats(const Context& ctx, const RowShape& s, T* x, T* row_sum, T* row_geomean);
 // y[i] = alpha * x[i] + beta * y[i], i < n.
+// x[i] = 1 / sqrt(x[i]) (0 where x[i] <= 0), i < n.
+template <class T>
+void rsqrt_inplace(const Context& ctx, int64_t n, T* x);
 template <class T>
 void axpby(const Context& ctx, int64_t n, T alpha, const T* x, T beta, T* y);
 // x[b, r, :] /= den[b, r]. A row is bad when den <= rel_tau * median(|den|) of its block (or not

@@ -19,15 +19,15 @@ int64_t truncated_pinv(const Context& ctx, const SvdPinvShape& s, const T* a, co
 }
 
 template <class T>
-void min_sym_eigenvalue(const Context& ctx, int64_t batch, int64_t n, const T* a, T* out) {
+void min_sym_eigenvalue(const Context& ctx, int64_t batch, int64_t n, const T* a, double cap, T* out) {
   ATTN_CHECK(batch > 0 && n > 0 && a != nullptr && out != nullptr, "min_sym_eigenvalue: bad operands");
-  ATTN_DISPATCH_CPU_ONLY(ctx, "min_sym_eigenvalue", cpu::min_sym_eigenvalue(ctx, batch, n, a, out));
+  ATTN_DISPATCH_CPU_ONLY(ctx, "min_sym_eigenvalue", cpu::min_sym_eigenvalue(ctx, batch, n, a, cap, out));
 }
 
 template int64_t truncated_pinv<float>(const Context&, const SvdPinvShape&, const float*, const float*, double, float*);
 template int64_t truncated_pinv<double>(const Context&, const SvdPinvShape&, const double*, const double*, double,
                                         double*);
-template void min_sym_eigenvalue<float>(const Context&, int64_t, int64_t, const float*, float*);
-template void min_sym_eigenvalue<double>(const Context&, int64_t, int64_t, const double*, double*);
+template void min_sym_eigenvalue<float>(const Context&, int64_t, int64_t, const float*, double, float*);
+template void min_sym_eigenvalue<double>(const Context&, int64_t, int64_t, const double*, double, double*);
 
 }  // namespace attn::ops

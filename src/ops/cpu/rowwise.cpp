@@ -160,6 +160,11 @@ void axpby(const Context& ctx, int64_t n, T alpha, const T* x, T beta, T* y) {
 }
 
 template <class T>
+void rsqrt_inplace(const Context&, int64_t n, T* x) {
+  for (int64_t i = 0; i < n; ++i) x[i] = x[i] > T(0) ? static_cast<T>(1.0 / std::sqrt(static_cast<double>(x[i]))) : T(0);
+}
+
+template <class T>
 int64_t divide_rows_guarded(const Context&, const RowShape& s, const T* den, double rel_tau, const T* fallback, T* x) {
   int64_t bad = 0;
   std::vector<double> mag(static_cast<size_t>(s.rows));
@@ -199,6 +204,7 @@ int64_t divide_rows_guarded(const Context&, const RowShape& s, const T* den, dou
   template void exp_shifted<T>(const Context&, const RowShape&, const T*, T*);                                   \
   template void exp_rows_with_stats<T>(const Context&, const RowShape&, T*, T*, T*);                             \
   template void axpby<T>(const Context&, int64_t, T, const T*, T, T*);                                           \
+  template void rsqrt_inplace<T>(const Context&, int64_t, T*);                                                   \
   template int64_t divide_rows_guarded<T>(const Context&, const RowShape&, const T*, double, const T*, T*);
 ATTN_ROWWISE_INSTANTIATE(float)
 ATTN_ROWWISE_INSTANTIATE(double)

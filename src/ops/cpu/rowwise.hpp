@@ -18,6 +18,7 @@ template <class T> void normalize_rows(const Context& ctx, const RowShape& s, T 
 template <class T> void block_max(const Context& ctx, const RowShape& s, bool accumulate, const T* x, T* out);
 template <class T> void exp_shifted(const Context& ctx, const RowShape& s, const T* shift, T* x);
 template <class T> void exp_rows_with_stats(const Context& ctx, const RowShape& s, T* x, T* row_sum, T* row_geomean);
+template <class T> void rsqrt_inplace(const Context& ctx, int64_t n, T* x);
 template <class T> void axpby(const Context& ctx, int64_t n, T alpha, const T* x, T beta, T* y);
 template <class T>
 int64_t divide_rows_guarded(const Context& ctx, const RowShape& s, const T* den, double rel_tau, const T* fallback, T* x);

@@ -42,7 +42,7 @@ int64_t truncated_pinv(const Context&, const SvdPinvShape& s, const T* a, const 
 }
 
 template <class T>
-void min_sym_eigenvalue(const Context&, int64_t batch, int64_t n, const T* a, T* out) {
+void min_sym_eigenvalue(const Context&, int64_t batch, int64_t n, const T* a, double cap, T* out) {
   std::vector<double> m(static_cast<size_t>(n * n)), w(static_cast<size_t>(n));
   for (int64_t b = 0; b < batch; ++b) {
     const T* ab = a + b * n * n;
@@ -51,14 +51,14 @@ void min_sym_eigenvalue(const Context&, int64_t batch, int64_t n, const T* a, T*
     const lapack_int info = LAPACKE_dsyevd(LAPACK_ROW_MAJOR, 'N', 'U', static_cast<lapack_int>(n), m.data(),
                                            static_cast<lapack_int>(n), w.data());
     ATTN_CHECK(info == 0, "min_sym_eigenvalue: dsyevd failed");
-    out[b] = static_cast<T>(w[0]);
+    out[b] = static_cast<T>(std::min(w[0], cap));
   }
 }
 
 template int64_t truncated_pinv<float>(const Context&, const SvdPinvShape&, const float*, const float*, double, float*);
 template int64_t truncated_pinv<double>(const Context&, const SvdPinvShape&, const double*, const double*, double,
                                         double*);
-template void min_sym_eigenvalue<float>(const Context&, int64_t, int64_t, const float*, float*);
-template void min_sym_eigenvalue<double>(const Context&, int64_t, int64_t, const double*, double*);
+template void min_sym_eigenvalue<float>(const Context&, int64_t, int64_t, const float*, double, float*);
+template void min_sym_eigenvalue<double>(const Context&, int64_t, int64_t, const double*, double, double*);
 
 }  // namespace attn::ops::cpu

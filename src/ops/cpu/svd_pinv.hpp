@@ -10,6 +10,6 @@ template <class T>
 int64_t truncated_pinv(const Context& ctx, const SvdPinvShape& s, const T* a, const T* diag_shift, double shift_scale,
                        T* out);
 template <class T>
-void min_sym_eigenvalue(const Context& ctx, int64_t batch, int64_t n, const T* a, T* out);
+void min_sym_eigenvalue(const Context& ctx, int64_t batch, int64_t n, const T* a, double cap, T* out);
 
 }  // namespace attn::ops::cpu
