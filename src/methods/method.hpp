@@ -80,6 +80,9 @@ struct MethodInfo {
   bool supports_causal = false;
   bool randomized = false;   // output depends on the seed
   bool subquadratic = false; // never materializes N x N (tested at N = 4096)
+  // out = A(q, k) v for some N x N matrix A per head that does not depend on v (so probing with
+  // identity values recovers A: metrics/attention_probe.hpp). False for mixers that mix channels.
+  bool linear_in_v = false;
   std::string complexity;    // e.g. "O(N m d)"
   ReferenceKind reference = ReferenceKind::softmax;
   std::vector<Device> devices = {Device::cpu, Device::cuda};
