@@ -13,6 +13,7 @@
 #include "core/error.hpp"
 #include "core/rng.hpp"
 #include "inputs/npy.hpp"
+#include "inputs/real_inputs.hpp"
 
 namespace attn {
 
@@ -134,6 +135,7 @@ const std::vector<Distribution>& distributions() {
   static const std::vector<Distribution> all = {
       {"gaussian", fill_gaussian}, {"clustered", fill_clustered}, {"local", fill_local},
       {"lowrank", fill_lowrank},   {"file", nullptr},
+      {"real", nullptr},
   };
   return all;
 }
@@ -206,6 +208,8 @@ InputTensors make_inputs(const InputSpec& spec) {
     const std::string key = draw_key(spec);
     dist->fill(spec, Rng(spec.seed, key, "q"), Rng(spec.seed, key, "k"), t);
     Rng(spec.seed, key, "v").fill_normal(t.v.data(), static_cast<int64_t>(n));
+  } else if (spec.distribution == "real") {
+    t = make_real_inputs(spec);
   } else {
     t.q = read_operand(spec.q_path, spec);
     t.k = read_operand(spec.k_path, spec);

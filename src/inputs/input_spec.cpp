@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/rng.hpp"
+#include "inputs/real_inputs.hpp"
 
 namespace attn {
 
@@ -22,6 +23,8 @@ std::string distribution_token(const InputSpec& s) {
     const uint64_t h = hash64(fmt::format("{}\n{}\n{}", s.q_path, s.k_path, s.v_path));
     return fmt::format("file/src={:08x}", static_cast<uint32_t>(h ^ (h >> 32)));
   }
+  if (s.distribution == "real")
+    return fmt::format("real/src={}/layer={}/heads={}", s.source, s.layer, real_heads_token(s.head_indices));
   return s.distribution;
 }
 
@@ -57,6 +60,11 @@ nlohmann::json InputSpec::to_json() const {
   if (distribution == "clustered") j["clusters"] = clusters;
   if (distribution == "lowrank") j["subspace_dim"] = subspace_dim;
   if (distribution == "local") j["smoothing"] = smoothing;
+  if (distribution == "real") {
+    j["source"] = source;
+    j["layer"] = layer;
+    j["head_indices"] = head_indices;
+  }
   if (distribution == "file") {
     j["q"] = q_path;
     j["k"] = k_path;

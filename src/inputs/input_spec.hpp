@@ -14,7 +14,7 @@
 namespace attn {
 
 struct InputSpec {
-  std::string distribution = "gaussian";  // gaussian | clustered | local | lowrank | file
+  std::string distribution = "gaussian";  // gaussian | clustered | local | lowrank | file | real
   int64_t seq_len = 0;
   int64_t head_dim = 64;
   int64_t batch = 1;
@@ -27,6 +27,11 @@ struct InputSpec {
   int64_t subspace_dim = 8;  // lowrank: dimension of the subspace Q and K live in
   int64_t smoothing = 32;    // local: moving-sum window that gives Q and K positional structure
   std::string q_path, k_path, v_path;  // file: .npy paths
+  // real: a captured set under bench_specs/data/<source>, its layer, and the captured heads that
+  // form this case's H dimension, in order (inputs/real_inputs.hpp).
+  std::string source;
+  int64_t layer = 0;
+  std::vector<int64_t> head_indices;
 
   Shape shape() const { return {batch, heads, seq_len, head_dim}; }
   // Identifies the generated tensors and the reference (everything except method and device).

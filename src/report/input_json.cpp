@@ -62,6 +62,15 @@ InputSpec input_spec_from_json(const nlohmann::json& j) {
   read_string(j, "q", s.q_path);
   read_string(j, "k", s.k_path);
   read_string(j, "v", s.v_path);
+  read_string(j, "source", s.source);
+  read_int(j, "layer", s.layer);
+  if (const auto* v = field(j, "head_indices", false)) {
+    if (!v->is_array()) throw UsageError("input.head_indices: expected a list of integers");
+    for (const auto& h : *v) {
+      if (!h.is_number_integer()) throw UsageError("input.head_indices: expected a list of integers");
+      s.head_indices.push_back(h.get<int64_t>());
+    }
+  }
   return s;
 }
 

@@ -16,6 +16,7 @@
 #include "core/dtype.hpp"
 #include "core/params.hpp"
 #include "inputs/input_spec.hpp"
+#include "inputs/real_inputs.hpp"
 #include "methods/method.hpp"
 #include "spec/spec.hpp"
 
@@ -45,6 +46,31 @@ std::string get_string(const json& v, const std::string& path);
 // The input combinations of `inputs`, in product order, without duplicates (parameters of other
 // distributions do not multiply a distribution's cases).
 std::vector<InputSpec> parse_inputs(const json& inputs, const std::vector<Device>& devices);
+
+// Distribution "real" (spec_inputs_real.cpp). inputs.source (required), inputs.layers ("all" or
+// layer indices, default "all") and inputs.heads, which for 'real' selects captured heads: "all"
+// (default: one case with every head), "each" (one case per head), an index, or a list of indices
+// packed into one case; a list of these is a sweep axis like any other. Manifests are read and the
+// selected files' SHA-256 checked at parse time, so bad data stops the spec with exit code 2.
+struct RealSelection {
+  struct Layer {
+    std::optional<int64_t> layer;  // nullopt: every captured layer
+    std::string path;
+  };
+  struct Heads {
+    enum class Kind { all, each, list } kind = Kind::all;
+    std::vector<int64_t> list;
+    std::string path;
+  };
+  std::vector<RealSource> sources;  // empty when no distribution is 'real'
+  std::vector<Layer> layers;
+  std::vector<Heads> heads;
+};
+// True when inputs.distribution names only 'real' (the shape then comes from the captured set).
+bool only_real_distribution(const json& inputs);
+RealSelection parse_real_selection(const json& inputs, const std::vector<std::string>& distributions);
+// `base` unchanged unless it is 'real'; then one InputSpec per (source, layer, head group).
+std::vector<InputSpec> expand_real_input(const InputSpec& base, const RealSelection& selection);
 
 // One entry of "methods", with its sweep axes type-checked.
 struct MethodEntry {

@@ -27,6 +27,7 @@ struct OwnedField {
 constexpr OwnedField kOwnedFields[] = {
     {"clusters", "clustered"}, {"subspace_dim", "lowrank"}, {"smoothing", "local"},
     {"q", "file"},             {"k", "file"},               {"v", "file"},
+    {"source", "real"},        {"layers", "real"},
 };
 
 Axis int_axis(const json& inputs, const char* key, int64_t min, int64_t InputSpec::*field) {
@@ -107,8 +108,10 @@ std::vector<InputSpec> parse_inputs(const json& inputs, const std::vector<Device
   if (!inputs.is_object()) throw UsageError(fmt::format("inputs: must be an object (got {})", inputs.dump()));
   check_keys(inputs, "inputs",
              {"distribution", "seq_len", "head_dim", "batch", "heads", "causal", "dtype", "seeds", "seed",
-              "temperature", "clusters", "subspace_dim", "smoothing", "q", "k", "v"});
-  if (!inputs.contains("seq_len")) throw UsageError("inputs.seq_len: required");
+              "temperature", "clusters", "subspace_dim", "smoothing", "q", "k", "v",
+              "source", "layers"});
+  // 'real' alone may omit seq_len: the captured length.
+  if (!inputs.contains("seq_len") && !only_real_distribution(inputs)) throw UsageError("inputs.seq_len: required");
 
   const std::vector<std::string> distributions = parse_distributions(inputs);
   auto uses = [&](const char* name) {
@@ -122,6 +125,8 @@ std::vector<InputSpec> parse_inputs(const json& inputs, const std::vector<Device
       throw UsageError(fmt::format("inputs.{}: required when distribution is 'file'", f.key));
   }
 
+  const RealSelection real = parse_real_selection(inputs, distributions);
+
   std::vector<Axis> axes;
   Axis dist_axis;
   for (const auto& d : distributions) dist_axis.push_back([d](InputSpec& s) { s.distribution = d; });
@@ -129,7 +134,7 @@ std::vector<InputSpec> parse_inputs(const json& inputs, const std::vector<Device
   axes.push_back(int_axis(inputs, "seq_len", 1, &InputSpec::seq_len));
   axes.push_back(int_axis(inputs, "head_dim", 1, &InputSpec::head_dim));
   axes.push_back(int_axis(inputs, "batch", 1, &InputSpec::batch));
-  axes.push_back(int_axis(inputs, "heads", 1, &InputSpec::heads));
+  if (!uses("real")) axes.push_back(int_axis(inputs, "heads", 1, &InputSpec::heads));  // else a head selection
   if (inputs.contains("causal")) {
     Axis axis;
     for (const auto& a : axis_values(inputs["causal"], "inputs.causal")) {
@@ -165,7 +170,8 @@ std::vector<InputSpec> parse_inputs(const json& inputs, const std::vector<Device
     InputSpec s;
     for (size_t i = 0; i < axes.size(); ++i) axes[i][at[i]](s);
     drop_unused_fields(s);
-    if (seen.insert(s.group_key()).second) out.push_back(std::move(s));
+    for (InputSpec& e : expand_real_input(s, real))
+      if (seen.insert(e.group_key()).second) out.push_back(std::move(e));
     size_t i = axes.size();
     while (i > 0 && ++at[i - 1] == axes[i - 1].size()) at[--i] = 0;
     if (i == 0) break;
