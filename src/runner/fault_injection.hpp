@@ -4,6 +4,7 @@
 //   segv   raise SIGSEGV              abort  std::abort()
 //   hang   sleep forever              alloc  a real allocation of 2^62 bytes (std::bad_alloc)
 //   throw  a std::runtime_error       exit   the process exits with status 3 (a library calling exit)
+// An input group's inputs and reference are hit as `fault@reference/<input id fragment>`.
 // Unset (the normal case), it costs one getenv per case.
 #pragma once
 

@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include "inputs/distributions.hpp"
+#include "runner/fault_injection.hpp"
 #include "runner/reference.hpp"
 
 namespace attn {
@@ -37,6 +38,7 @@ void run_group(const std::vector<const Case*>& members, const GroupSettings& set
   InputTensors tensors;
   Reference reference;
   try {
+    inject_fault("reference/" + input.id_fragment());
     tensors = make_inputs(input);
     if (!settings.save_inputs_dir.empty()) save_inputs(tensors, input_dir(settings.save_inputs_dir, input));
     reference = compute_reference(tensors, input.causal, threads);
