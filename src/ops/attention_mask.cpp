@@ -38,8 +38,8 @@ void AttentionMask::key_range(int64_t r0, int64_t r1, int64_t n, int64_t* lo, in
     h = std::min(h, last + window + 1);
   }
   if (block > 0) {
-    l = std::max(l, first / block * block);
-    h = std::min(h, (last / block + 1) * block);
+    l = std::max(l, first / block * block - block_halo);
+    h = std::min(h, (last / block + 1) * block + block_halo);
   }
   *lo = l;
   *hi = std::max(l, h);
@@ -48,6 +48,15 @@ void AttentionMask::key_range(int64_t r0, int64_t r1, int64_t n, int64_t* lo, in
 int64_t AttentionMask::count_allowed(int64_t n) const {
   ATTN_CHECK(n >= 0, "count_allowed: n must be >= 0");
   if (block <= 0) return count_without_blocks(causal, window, n);
+  if (block_halo > 0) {  // overlapping windows: every row's keys are one interval, count them
+    int64_t total = 0;
+    for (int64_t i = 0; i < n; ++i) {
+      int64_t lo = 0, hi = 0;
+      key_range(i, i + 1, n, &lo, &hi);
+      total += hi - lo;
+    }
+    return total;
+  }
   // Blocks are independent copies of the unblocked problem: n / block full ones and one remainder.
   return (n / block) * count_without_blocks(causal, window, block) + count_without_blocks(causal, window, n % block);
 }

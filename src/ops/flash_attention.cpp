@@ -25,7 +25,14 @@ void flash_attention(const Context& ctx, const FlashShape& s, T scale, const T* 
                      T* lse) {
   ATTN_CHECK(s.batch > 0 && s.seq_len > 0 && s.head_dim > 0, "flash_attention: sizes must be positive");
   ATTN_CHECK(s.tiles.block_q > 0 && s.tiles.block_k > 0, "flash_attention: tile sizes must be positive");
-  ATTN_CHECK(s.mask.window >= -1 && s.mask.block >= 0, "flash_attention: window must be >= -1 and block >= 0");
+  ATTN_CHECK(s.mask.window >= -1 && s.mask.block >= 0 && s.mask.block_halo >= 0,
+             "flash_attention: window must be >= -1, block and block_halo >= 0");
+  ATTN_CHECK(s.seq_len_k >= 0, "flash_attention: seq_len_k must be >= 0");
+  if (s.layout.active()) {
+    ATTN_CHECK(s.layout.heads >= 1 && s.batch % s.layout.heads == 0,
+               "flash_attention: the layout's head count must divide the batch");
+    ATTN_CHECK(s.layout.row_ptr != nullptr && s.layout.col_idx != nullptr, "flash_attention: layout without CSR");
+  }
   ATTN_CHECK(q != nullptr && k != nullptr && v != nullptr && out != nullptr, "flash_attention: null operand");
   ATTN_CHECK(ctx.workspace != nullptr, "flash_attention: the context needs a workspace for its tiles");
   ATTN_DISPATCH_CPU_ONLY(ctx, "flash_attention", cpu::flash_attention(ctx, s, scale, q, k, v, out, lse));

@@ -1,7 +1,10 @@
 // Tiled exact softmax attention with online softmax (FlashAttention-2 loop order): for each head,
-// O = softmax(scale * Q K^T restricted to `mask`) V, without an N x N buffer. Extra memory is one
-// tile set per thread plus O(N) for the optional log-sum-exp. Any N (edge tiles are masked).
-// Also the fp64 reference of every case (T = double).
+// O = softmax(scale * Q K^T restricted to `mask` and to the optional block `layout`) V, without an
+// N x N buffer. Extra memory is one tile set per thread plus O(N) for the optional log-sum-exp. Any
+// N (edge tiles are masked). Also the fp64 reference of every case (T = double).
+// Block-sparse mode (sparse.md card 1c): the layout lists, per query block, the active key blocks
+// (CSR, built on the host by ops/block_layout.hpp); only those key tiles are ever loaded, so the
+// work scales with the realized density. Runs of adjacent active blocks are fused into one GEMM.
 #pragma once
 
 #include <cstddef>
@@ -19,12 +22,26 @@ struct FlashTiles {
 // The card's L2-sized defaults: Br=64, Bc=256 for d <= 64, Bc=128 above.
 FlashTiles default_flash_tiles(int64_t head_dim);
 
+// Active key blocks per query block, in CSR form, on the context's device. Tokens [I*block,
+// min((I+1)*block, N)) form block I (the last one may be partial). Absent when block == 0.
+struct FlashLayout {
+  int64_t block = 0;                 // tokens per block, queries and keys alike (0: no layout)
+  int64_t heads = 1;                 // distinct layouts; head b of the batch uses layout b % heads
+  const int64_t* row_ptr = nullptr;  // [heads * query_blocks + 1] offsets into col_idx
+  const int64_t* col_idx = nullptr;  // active key-block ids, ascending within each row
+  bool active() const { return block > 0; }
+};
+
 struct FlashShape {
   int64_t batch = 1;     // independent heads (B*H), each [seq_len, head_dim] contiguous
-  int64_t seq_len = 0;
+  int64_t seq_len = 0;   // query rows
   int64_t head_dim = 0;
   AttentionMask mask;
   FlashTiles tiles;
+  int64_t seq_len_k = 0;  // key rows (0: seq_len); the mask compares global indices i and j
+  FlashLayout layout;
+
+  int64_t keys() const { return seq_len_k > 0 ? seq_len_k : seq_len; }
 };
 
 // q, k, v, out: batch * seq_len * head_dim elements. lse (optional): batch * seq_len, row log-sum-exp

@@ -1,0 +1,13 @@
+// CPU implementation of the device-side layout construction (validated in ops/block_layout.cpp).
+#pragma once
+
+#include <cstdint>
+
+#include "core/context.hpp"
+
+namespace attn::ops::cpu {
+
+void layout_from_indices(const Context& ctx, int64_t heads, int64_t blocks, int64_t count, const int64_t* idx,
+                         int64_t* row_ptr, int64_t* col_idx);
+
+}  // namespace attn::ops::cpu
