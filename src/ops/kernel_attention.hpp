@@ -2,7 +2,8 @@
 // random-Fourier-feature and Gaussian-kernel methods (kernel.md card 2 and card 6):
 //   k(u) = sum_c w_c exp(-|std_c * u|^2 / 2) cos(mean_c . u),  u = scale * (q_i - k_j)
 //   out_i = sum_j k(u_ij) v_j  [ / sum_j k(u_ij) when normalize ]   (j <= i when causal).
-// O(N^2 d C) time, streamed by rows: no N x N buffer. The Gaussian kernel is C = 1, mean 0, std 1.
+// O(N^2 (d + C)) time through GEMMs on row blocks, in double: no N x N buffer (a 128 x N block).
+// The Gaussian kernel is C = 1, mean 0, std 1.
 #pragma once
 
 #include <cstdint>
