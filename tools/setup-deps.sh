@@ -8,7 +8,7 @@ packages=(
   libopenblas-dev liblapacke-dev libfftw3-dev
   libcli11-dev nlohmann-json3-dev libfmt-dev
   libgtest-dev libgmock-dev libbenchmark-dev libssl-dev
-  python3 python3-numpy
+  python3 python3-numpy python3-matplotlib
 )
 
 missing=()
