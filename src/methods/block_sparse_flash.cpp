@@ -66,9 +66,19 @@ ops::BlockLayout read_layout_file(const std::string& path, int64_t seq_len, int6
   return ops::layout_from_rows(seq_len, block, rows);
 }
 
+// The layout argument for density rho (sparsity mapping of the contract).
+int64_t arg_for(const std::string& kind, double rho, int64_t nb) {
+  if (kind == "random") return std::clamp<int64_t>(round_to_int(rho * nb), 1, nb);
+  if (kind == "strided") return std::clamp<int64_t>(round_to_int(1.0 / rho), 1, nb);
+  if (kind == "local") return std::clamp<int64_t>(round_to_int((rho * nb - 1) / 2), 0, nb - 1);
+  if (kind == "butterfly") return butterfly_factors_for(rho, nb);
+  return bigbird_rand_blocks_for(rho, nb);
+}
+
 ops::BlockLayout build_layout(const CaseShape& s, const ParamSet& p, const Rng& rng) {
   const std::string kind = p.get_string("layout");
-  const int64_t n = s.seq_len, b = p.get_int("block"), arg = p.get_int("arg");
+  const int64_t n = s.seq_len, b = std::min(p.get_int("block"), n), nb = (n + b - 1) / b;
+  const int64_t arg = p.get_int("arg") >= 0 ? p.get_int("arg") : arg_for(kind, kDefaultDensity, nb);
   if (kind == "file") return read_layout_file(p.get_string("layout_file"), n, b);
   if (kind == "random") return ops::random_layout(n, b, s.heads, arg, rng);
   if (kind == "strided") return ops::strided_layout(n, b, arg);
@@ -81,7 +91,7 @@ ops::FlashShape base_shape(const CaseShape& s, const ParamSet& p) {
   ops::FlashShape f{.batch = s.heads_total(), .seq_len = s.seq_len, .head_dim = s.head_dim};
   f.mask.causal = s.causal;
   f.tiles = ops::default_flash_tiles(s.head_dim);
-  f.tiles.block_q = std::min<int64_t>(f.tiles.block_q, p.get_int("block"));
+  f.tiles.block_q = std::min<int64_t>(f.tiles.block_q, std::min(p.get_int("block"), s.seq_len));
   return f;
 }
 
@@ -120,13 +130,8 @@ void apply_budget(const Budget& budget, const CaseShape& s, const std::vector<st
   p.set("block", b);
   const int64_t nb = (s.seq_len + b - 1) / b;
   const double rho = budget.sparsity ? budget_density(budget) : kDefaultDensity;
-  if (kind != "file" && (p.get_int("arg") < 0 || !is_explicit(explicit_params, "arg"))) {
-    if (kind == "random") p.set("arg", std::clamp<int64_t>(round_to_int(rho * nb), 1, nb));
-    if (kind == "strided") p.set("arg", std::clamp<int64_t>(round_to_int(1.0 / rho), 1, nb));
-    if (kind == "local") p.set("arg", std::clamp<int64_t>(round_to_int((rho * nb - 1) / 2), 0, nb - 1));
-    if (kind == "butterfly") p.set("arg", butterfly_factors_for(rho, nb));
-    if (kind == "bigbird") p.set("arg", bigbird_rand_blocks_for(rho, nb));
-  }
+  if (kind != "file" && (p.get_int("arg") < 0 || !is_explicit(explicit_params, "arg")))
+    p.set("arg", arg_for(kind, rho, nb));
   const ops::BlockLayout l = build_layout(s, p, Rng(0));
   r.density = l.density({.causal = s.causal});
 }

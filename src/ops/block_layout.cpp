@@ -34,7 +34,7 @@ BlockLayout single(int64_t seq_len, int64_t block, Keep keep) {
 
 // `count` distinct draws from `pool` (partial Fisher-Yates on stream positions base, base + 1, ...).
 std::vector<int64_t> draw_distinct(std::vector<int64_t> pool, int64_t count, const Rng& rng, uint64_t base) {
-  count = std::min<int64_t>(count, static_cast<int64_t>(pool.size()));
+  count = std::clamp<int64_t>(count, 0, static_cast<int64_t>(pool.size()));
   for (int64_t t = 0; t < count; ++t) {
     const auto pick = t + static_cast<int64_t>(rng.below(base + t, static_cast<uint64_t>(pool.size() - t)));
     std::swap(pool[t], pool[pick]);
