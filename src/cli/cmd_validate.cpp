@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "cli/commands.hpp"
+#include "core/device_memory.hpp"
 #include "core/threads.hpp"
 #include "runner/case_runner.hpp"
 #include "runner/cost_estimate.hpp"
@@ -77,7 +78,7 @@ Action add_validate_command(CLI::App& app) {
                "memory budget of {:.2f} GiB{}\n",
                spec.name, spec.sha256.substr(0, 12), cases.size(), shard, runnable, skipped, unsupported, over,
                settings.memory_budget.host_bytes / kGiB,
-               settings.memory_budget.device_bytes > 0
+               settings.memory_budget.device_bytes > 0 && cuda_available()
                    ? fmt::format(" (device {:.2f} GiB)", settings.memory_budget.device_bytes / kGiB)
                    : "");
     fmt::print("largest estimated case peak {:.1f} MiB host{}; rough time {:.0f} s (references included)\n",
