@@ -12,16 +12,17 @@
 namespace attn {
 namespace {
 
-// A column is numeric (right-aligned) when every non-empty cell holds a number.
+// A column is numeric (right-aligned) when numbers are at least as common as text in it: a
+// "skipped" among timings stays in a numeric column.
 std::vector<bool> numeric_columns(const Table& t) {
-  std::vector<bool> numeric(t.columns.size(), true);
-  std::vector<bool> any(t.columns.size(), false);
+  std::vector<int> numbers(t.columns.size(), 0), texts(t.columns.size(), 0);
   for (const auto& row : t.rows)
-    for (size_t c = 0; c < row.size() && c < numeric.size(); ++c) {
-      if (row[c].value) any[c] = true;
-      else if (!row[c].text.empty()) numeric[c] = false;
+    for (size_t c = 0; c < row.size() && c < numbers.size(); ++c) {
+      if (row[c].value) ++numbers[c];
+      else if (!row[c].text.empty()) ++texts[c];
     }
-  for (size_t c = 0; c < numeric.size(); ++c) numeric[c] = numeric[c] && any[c];
+  std::vector<bool> numeric(t.columns.size());
+  for (size_t c = 0; c < numeric.size(); ++c) numeric[c] = numbers[c] > 0 && numbers[c] >= texts[c];
   return numeric;
 }
 
@@ -142,6 +143,7 @@ std::string render_latex(const Table& t) {
   for (bool n : numeric) spec += n ? 'r' : 'l';
   std::string s;
   if (!t.title.empty()) s += fmt::format("% {}\n", t.title);
+  s += "% needs \\usepackage{booktabs}\n";
   s += fmt::format("\\begin{{tabular}}{{{}}}\n\\toprule\n", spec);
   for (size_t c = 0; c < t.columns.size(); ++c) s += (c ? " & " : "") + latex_escape(t.columns[c]);
   s += " \\\\\n\\midrule\n";
