@@ -128,7 +128,7 @@ TEST(ReportTables, MarkdownRightAlignsNumbersAndEscapesPipes) {
   t.rows[0][0].text = "a|b";
   const std::string md = render_table(t, TableFormat::md);
   EXPECT_NE(md.find("a\\|b"), std::string::npos);
-  EXPECT_NE(md.find("-:|"), std::string::npos);  // numeric columns right-aligned
+  EXPECT_NE(md.find("-: |"), std::string::npos);  // numeric columns right-aligned
   EXPECT_NE(md.find("0.11 \xC2\xB1 0.014"), std::string::npos) << md;
 }
 
