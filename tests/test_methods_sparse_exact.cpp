@@ -108,7 +108,100 @@ TEST_P(SparseExact, BigBirdEqualsItsLayout) {
   }
 }
 
+TEST_P(SparseExact, MraAllBlocksIsExactInBothModes) {
+  const auto c = GetParam();
+  if (c.causal) GTEST_SKIP() << "mra is bidirectional";
+  const int64_t nb = (c.n + 31) / 32;
+  for (const char* mode : {"full", "sparse"})
+    expect_masked("mra", c, kAll, {{"mode", std::string(mode)}, {"num_blocks", nb * nb}});
+}
+
+// Card 5 test 3: MRA-2-s with the diagonal prior and nb blocks is disjoint-block attention (b = 32).
+TEST_P(SparseExact, MraSparseWithDiagonalPriorIsDisjointBlocks) {
+  const auto c = GetParam();
+  if (c.causal) GTEST_SKIP() << "mra is bidirectional";
+  const int64_t nb = (c.n + 31) / 32;
+  expect_masked("mra", c, [](int64_t, int64_t i, int64_t j) { return i / 32 == j / 32; },
+                {{"mode", std::string("sparse")}, {"num_blocks", nb}, {"diag_prior", int64_t{1}}});
+}
+
+TEST_P(SparseExact, PixelflyFullLayoutRankZeroIsExact) {
+  const auto c = GetParam();
+  if (c.causal) GTEST_SKIP() << "pixelfly is bidirectional";
+  expect_masked("pixelfly", c, kAll, {{"num_features", int64_t{0}}, {"global_tokens", c.n}, {"block", int64_t{16}}});
+}
+
+TEST_P(SparseExact, PixelflyRankZeroIsMaskedSoftmaxOnTheButterfly) {
+  const auto c = GetParam();
+  if (c.causal) GTEST_SKIP() << "pixelfly is bidirectional";
+  const auto l = ops::butterfly_layout(c.n, 16, 128, 2, 0);
+  expect_masked("pixelfly", c, [&](int64_t h, int64_t i, int64_t j) { return l.has(h, i / 16, j / 16); },
+                {{"num_features", int64_t{0}}, {"factors", int64_t{2}}, {"block", int64_t{16}}});
+}
+
+TEST_P(SparseExact, ScatterbrainOneClusterRankZeroIsExact) {
+  const auto c = GetParam();
+  if (c.causal) GTEST_SKIP() << "scatterbrain is bidirectional";
+  expect_masked("scatterbrain", c, kAll, {{"num_features", int64_t{0}}, {"chunk", c.n}});
+}
+
 INSTANTIATE_TEST_SUITE_P(AwkwardSizes, SparseExact, testing::ValuesIn(cases()), case_name);
+
+// Card 5 test 2: with Q and K constant inside each 32-block, exp of the block-mean logit is the
+// mean of the exps, so full mode is exact at any num_blocks (exercises the low-resolution term and
+// rows that get no selected block), while sparse mode is not.
+TEST(Mra, PiecewiseConstantInputsAreExactInFullMode) {
+  for (int64_t n : {96, 256, 1000}) {
+    Inputs in = make_inputs({1, 2, n, 32}, 19);
+    for (int64_t h = 0; h < 2; ++h)
+      for (int64_t i = 0; i < n; ++i)
+        for (int64_t x = 0; x < 32; ++x) {
+          const int64_t first = h * n * 32 + (i / 32 * 32) * 32 + x;
+          in.q[h * n * 32 + i * 32 + x] = in.q[first];
+          in.k[h * n * 32 + i * 32 + x] = in.k[first];
+        }
+    const auto ref = naive_attention<double>(in, {});
+    const auto plain = naive_attention<float>(in, {});
+    const double plain_err = compare_outputs(plain.data(), ref.data(), 2 * n, 32).rel_fro;
+    const MethodRun full = run_method("mra", in, false, 0, {}, {{"num_blocks", int64_t{3}}});
+    EXPECT_LE(rel_fro(full.out, ref, 32), 2 * plain_err + 1e-6) << full.replay;
+    const MethodRun sparse = run_method("mra", in, false, 0, {}, {{"num_blocks", int64_t{3}}, {"mode", std::string("sparse")}});
+    EXPECT_GT(rel_fro(sparse.out, ref, 32), 0.1) << sparse.replay;
+  }
+}
+
+// Card 4 test 1: with the support covering everything the low-rank terms cancel; what remains is
+// roundoff of the subtraction (the card's 1e-5), whatever the rank.
+TEST(SparseLowRank, FullSupportCancelsTheLowRankTerm) {
+  for (int64_t n : {97, 256}) {
+    const Inputs in = make_inputs({1, 2, n, 32}, 13);
+    const auto ref = naive_attention<double>(in, {});
+    for (const auto& [name, params] : std::vector<std::pair<std::string, Params>>{
+             {"pixelfly", {{"num_features", int64_t{32}}, {"global_tokens", n}, {"block", int64_t{16}}}},
+             {"scatterbrain", {{"num_features", int64_t{32}}, {"chunk", n}}}}) {
+      const MethodRun run = run_method(name, in, false, 2, {}, params);
+      EXPECT_LT(rel_fro(run.out, ref, 32), 1e-5) << run.replay;
+    }
+  }
+}
+
+// Card 4 test 3 and the point of the combination: on a local input at a budget, adding the low-rank
+// term to the butterfly support lowers the error (mean over 4 seeds), and more features help.
+TEST(SparseLowRank, LowRankTermImprovesOnTheSupportAlone) {
+  const Inputs in = make_inputs({1, 2, 256, 32}, 17, 0.5);
+  const auto ref = naive_attention<double>(in, {});
+  auto mean_err = [&](int64_t m) {
+    double sum = 0;
+    for (uint64_t seed = 0; seed < 4; ++seed)
+      sum += rel_fro(run_method("pixelfly", in, false, seed, {},
+                                {{"num_features", m}, {"factors", int64_t{1}}, {"block", int64_t{16}}}).out,
+                     ref, 32);
+    return sum / 4;
+  };
+  const double e0 = mean_err(0), e16 = mean_err(16), e256 = mean_err(256);
+  EXPECT_LT(e256, e16) << e0 << " " << e16 << " " << e256;
+  EXPECT_LT(e256, e0) << e0 << " " << e16 << " " << e256;
+}
 
 // Masked keys carry logits around 1e4 and values 1e6: any leaked mass (a finite -1e4 mask would
 // leak e^0 = 1 per key) would swamp the output.

@@ -11,16 +11,17 @@ int64_t feature_columns(const FeatureShape& s) {
 }
 
 template <class T>
-void random_features(const Context& ctx, const FeatureShape& s, const T* x, const T* w, T* out, const T* proj_scale) {
+void random_features(const Context& ctx, const FeatureShape& s, const T* x, const T* w, T* out, const T* proj_scale,
+                     T* shift_out) {
   ATTN_CHECK(s.batch > 0 && s.seq_len > 0 && s.head_dim > 0 && s.projections > 0,
              "random_features: sizes must be positive");
   ATTN_CHECK(s.eps >= 0, "random_features: eps must be >= 0");
   ATTN_CHECK(x != nullptr && w != nullptr && out != nullptr, "random_features: null operand");
   ATTN_CHECK(proj_scale == nullptr || s.kind == FeatureKind::fourier, "random_features: proj_scale is for fourier features");
-  ATTN_DISPATCH_CPU_ONLY(ctx, "random_features", cpu::random_features(ctx, s, x, w, out, proj_scale));
+  ATTN_DISPATCH_CPU_ONLY(ctx, "random_features", cpu::random_features(ctx, s, x, w, out, proj_scale, shift_out));
 }
 
-template void random_features<float>(const Context&, const FeatureShape&, const float*, const float*, float*, const float*);
-template void random_features<double>(const Context&, const FeatureShape&, const double*, const double*, double*, const double*);
+template void random_features<float>(const Context&, const FeatureShape&, const float*, const float*, float*, const float*, float*);
+template void random_features<double>(const Context&, const FeatureShape&, const double*, const double*, double*, const double*, double*);
 
 }  // namespace attn::ops

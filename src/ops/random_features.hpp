@@ -38,9 +38,12 @@ int64_t feature_columns(const FeatureShape& s);  // m, or 2m for trig and hyperb
 // x: [batch, seq_len, head_dim]; w: [projections, head_dim]; out: [batch, seq_len, feature_columns].
 // proj_scale (fourier only, optional): [projections] per-frequency weights replacing 1/sqrt(m), so a
 // mixture spectrum can fold its component weights into the features.
+// shift_out (optional): the stabilizing shift c each row was divided by (features = exact map *
+// e^-c): [batch * seq_len] for per_row, [batch] for per_head (and trig's shared max), unwritten for
+// none/fourier. Scatterbrain needs it to put the low-rank term on the exact term's scale.
 template <class T>
 void random_features(const Context& ctx, const FeatureShape& s, const T* x, const T* w, T* out,
-                     const T* proj_scale = nullptr);
+                     const T* proj_scale = nullptr, T* shift_out = nullptr);
 
 // Host-side draw of W [m, d] (row-major) into `out`. orthogonal: blocks of d orthonormal rows from
 // the QR of Gaussian d x d matrices (with the sign fix, so directions are Haar), rows rescaled by

@@ -96,7 +96,8 @@ void map_row(const FeatureShape& s, int64_t cols, double h, double c, const T* p
 }  // namespace
 
 template <class T>
-void random_features(const Context& ctx, const FeatureShape& s, const T* x, const T* w, T* out, const T* proj_scale) {
+void random_features(const Context& ctx, const FeatureShape& s, const T* x, const T* w, T* out, const T* proj_scale,
+                     T* shift_out) {
   const int64_t n = s.seq_len, d = s.head_dim, m = s.projections;
   const int64_t cols = feature_columns(s);
   std::vector<T> unit;
@@ -121,17 +122,20 @@ void random_features(const Context& ctx, const FeatureShape& s, const T* x, cons
   if (shared) {
 #pragma omp parallel for num_threads(threads) schedule(static) if (s.batch > 1)
     for (int64_t b = 0; b < s.batch; ++b) head_c[b] = head_constant(s, cols, x + b * n * d, out + b * n * cols);
+    if (shift_out != nullptr)
+      for (int64_t b = 0; b < s.batch; ++b) shift_out[b] = static_cast<T>(head_c[b]);
   }
 #pragma omp parallel for num_threads(threads) schedule(static) if (s.batch * n * m > 32768)
   for (int64_t r = 0; r < s.batch * n; ++r) {
     T* row = out + r * cols;
     const double h = half_sq_norm(x + r * d, d, s.input_scale);
     const double c = unshifted ? 0.0 : shared ? head_c[r / n] : static_cast<double>(row_shift(s.kind, row, m));
+    if (shift_out != nullptr && !unshifted && !shared) shift_out[r] = static_cast<T>(c);
     map_row(s, cols, h, c, proj_scale, row);
   }
 }
 
-template void random_features<float>(const Context&, const FeatureShape&, const float*, const float*, float*, const float*);
-template void random_features<double>(const Context&, const FeatureShape&, const double*, const double*, double*, const double*);
+template void random_features<float>(const Context&, const FeatureShape&, const float*, const float*, float*, const float*, float*);
+template void random_features<double>(const Context&, const FeatureShape&, const double*, const double*, double*, const double*, double*);
 
 }  // namespace attn::ops::cpu

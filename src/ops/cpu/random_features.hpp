@@ -7,6 +7,7 @@
 namespace attn::ops::cpu {
 
 template <class T>
-void random_features(const Context& ctx, const FeatureShape& s, const T* x, const T* w, T* out, const T* proj_scale);
+void random_features(const Context& ctx, const FeatureShape& s, const T* x, const T* w, T* out, const T* proj_scale,
+                     T* shift_out);
 
 }  // namespace attn::ops::cpu
