@@ -126,6 +126,63 @@ void fill_lowrank(const InputSpec& s, const Rng& q_rng, const Rng& k_rng, InputT
   project(k_rng, t.k);
 }
 
+// Rotary position embedding on noisy shared directions (a language-model-like regime): per head a
+// direction u ~ N(0, I) shared by Q and K; token i is u + 0.5 N(0, I), rotated pairwise by angles
+// i * 10000^(-2c/d) (RoPE; an odd last coordinate stays put). q_i . k_j then carries
+// sum_c |u_c|^2 cos((i - j) theta_c): attention peaks at the diagonal and decays with distance.
+void fill_rope(const InputSpec& s, const Rng& q_rng, const Rng& k_rng, InputTensors& t) {
+  const int64_t n = s.seq_len, d = s.head_dim, heads = s.batch * s.heads;
+  std::vector<float> dirs(static_cast<size_t>(heads * d));
+  q_rng.derive("direction").fill_normal(dirs.data(), static_cast<int64_t>(dirs.size()));
+  auto place = [&](const Rng& rng, std::vector<float>& x) {
+    rng.derive("noise").fill_normal(x.data(), static_cast<int64_t>(x.size()));
+    for (int64_t bh = 0; bh < heads; ++bh)
+      for (int64_t i = 0; i < n; ++i) {
+        float* row = x.data() + (bh * n + i) * d;
+        const float* u = dirs.data() + bh * d;
+        for (int64_t c = 0; c < d; ++c) row[c] = u[c] + 0.5f * row[c];
+        for (int64_t c = 0; c + 1 < d; c += 2) {
+          const double angle = static_cast<double>(i) * std::pow(10000.0, -static_cast<double>(c) / static_cast<double>(d));
+          const double cs = std::cos(angle), sn = std::sin(angle), a = row[c], b = row[c + 1];
+          row[c] = static_cast<float>(a * cs - b * sn);
+          row[c + 1] = static_cast<float>(a * sn + b * cs);
+        }
+      }
+  };
+  place(q_rng, t.q);
+  place(k_rng, t.k);
+}
+
+// Attention sinks (real models send most of the mass to a few early tokens): per head a direction
+// a ~ N(0, I); every query gets + a / 2 and the first `sinks` keys become 2 a + k / 2, so their
+// logits sit near |a|^2 / sqrt(d) = sqrt(d) above the rest (at temperature 1).
+void add_sinks(const InputSpec& s, const Rng& rng, InputTensors& t) {
+  const int64_t n = s.seq_len, d = s.head_dim, heads = s.batch * s.heads, count = std::min(s.sinks, n);
+  std::vector<float> a(static_cast<size_t>(heads * d));
+  rng.derive("sink").fill_normal(a.data(), static_cast<int64_t>(a.size()));
+  for (int64_t bh = 0; bh < heads; ++bh) {
+    const float* dir = a.data() + bh * d;
+    for (int64_t i = 0; i < n; ++i)
+      for (int64_t c = 0; c < d; ++c) t.q[(bh * n + i) * d + c] += 0.5f * dir[c];
+    for (int64_t j = 0; j < count; ++j)
+      for (int64_t c = 0; c < d; ++c) {
+        float& x = t.k[(bh * n + j) * d + c];
+        x = 2.0f * dir[c] + 0.5f * x;
+      }
+  }
+}
+
+// Rows of x scaled to unit L2 norm (a zero row stays zero).
+void normalize_rows(std::vector<float>& x, int64_t d) {
+  for (size_t r = 0; r < x.size() / static_cast<size_t>(d); ++r) {
+    float* row = x.data() + r * static_cast<size_t>(d);
+    double sq = 0;
+    for (int64_t c = 0; c < d; ++c) sq += static_cast<double>(row[c]) * row[c];
+    const double inv = sq > 0 ? 1.0 / std::sqrt(sq) : 0.0;
+    for (int64_t c = 0; c < d; ++c) row[c] = static_cast<float>(row[c] * inv);
+  }
+}
+
 struct Distribution {
   std::string name;
   Fill fill;  // nullptr: read from files
@@ -134,7 +191,7 @@ struct Distribution {
 const std::vector<Distribution>& distributions() {
   static const std::vector<Distribution> all = {
       {"gaussian", fill_gaussian}, {"clustered", fill_clustered}, {"local", fill_local},
-      {"lowrank", fill_lowrank},   {"file", nullptr},
+      {"lowrank", fill_lowrank},   {"rope", fill_rope},   {"file", nullptr},
       {"real", nullptr},
   };
   return all;
@@ -167,6 +224,8 @@ std::vector<float> read_operand(const std::string& path, const InputSpec& s) {
 // fp32 and fp16 runs, then see the same tensors).
 std::string draw_key(InputSpec s) {
   s.temperature = 1.0;
+  s.sinks = 0;          // options modify the base draw; they do not change it
+  s.unit_norm = false;
   s.causal = false;
   s.dtype = DType::f32;
   return s.group_key();
@@ -196,6 +255,11 @@ InputTensors make_inputs(const InputSpec& spec) {
   if (spec.temperature <= 0 || !std::isfinite(spec.temperature))
     throw UsageError(fmt::format("inputs.temperature: must be > 0 (got {:g})", spec.temperature));
 
+  if (spec.sinks < 0) throw UsageError(fmt::format("inputs.sinks: must be >= 0 (got {})", spec.sinks));
+  if (!dist->fill && (spec.sinks > 0 || spec.unit_norm))
+    throw UsageError(fmt::format("inputs: sinks and unit_norm apply to generated distributions, not '{}'",
+                                 spec.distribution));
+
   InputTensors t;
   t.shape = spec.shape();
   if (dist->fill) {
@@ -208,6 +272,11 @@ InputTensors make_inputs(const InputSpec& spec) {
     const std::string key = draw_key(spec);
     dist->fill(spec, Rng(spec.seed, key, "q"), Rng(spec.seed, key, "k"), t);
     Rng(spec.seed, key, "v").fill_normal(t.v.data(), static_cast<int64_t>(n));
+    if (spec.sinks > 0) add_sinks(spec, Rng(spec.seed, key, "q"), t);
+    if (spec.unit_norm) {
+      normalize_rows(t.q, spec.head_dim);
+      normalize_rows(t.k, spec.head_dim);
+    }
   } else if (spec.distribution == "real") {
     t = make_real_inputs(spec);
   } else {

@@ -33,6 +33,8 @@ std::string distribution_token(const InputSpec& s) {
 std::string InputSpec::id_fragment() const {
   std::string out = fmt::format("{}/N={}/d={}/B={}/H={}/{}/seed={}", distribution_token(*this), seq_len, head_dim,
                                 batch, heads, dtype_name(dtype), seed);
+  if (sinks > 0) out += fmt::format("/sinks={}", sinks);
+  if (unit_norm) out += "/unit";
   if (temperature != 1.0) out += fmt::format("/t={:g}", temperature);
   if (causal) out += "/causal";
   return out;
@@ -60,6 +62,8 @@ nlohmann::json InputSpec::to_json() const {
   if (distribution == "clustered") j["clusters"] = clusters;
   if (distribution == "lowrank") j["subspace_dim"] = subspace_dim;
   if (distribution == "local") j["smoothing"] = smoothing;
+  if (sinks > 0) j["sinks"] = sinks;
+  if (unit_norm) j["unit_norm"] = true;
   if (distribution == "real") {
     j["source"] = source;
     j["layer"] = layer;

@@ -14,7 +14,7 @@
 namespace attn {
 
 struct InputSpec {
-  std::string distribution = "gaussian";  // gaussian | clustered | local | lowrank | file | real
+  std::string distribution = "gaussian";  // gaussian | clustered | local | lowrank | rope | file | real
   int64_t seq_len = 0;
   int64_t head_dim = 64;
   int64_t batch = 1;
@@ -26,6 +26,9 @@ struct InputSpec {
   int64_t clusters = 16;     // clustered: number of centres
   int64_t subspace_dim = 8;  // lowrank: dimension of the subspace Q and K live in
   int64_t smoothing = 32;    // local: moving-sum window that gives Q and K positional structure
+  // Options every generated distribution takes (applied in this order, before the temperature):
+  int64_t sinks = 0;         // the first `sinks` keys are attention sinks (most queries' mass goes there)
+  bool unit_norm = false;    // Q and K rows L2-normalized (then the temperature makes them norm sqrt(beta))
   std::string q_path, k_path, v_path;  // file: .npy paths
   // real: a captured set under bench_specs/data/<source>, its layer, and the captured heads that
   // form this case's H dimension, in order (inputs/real_inputs.hpp).

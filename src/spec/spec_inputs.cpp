@@ -99,6 +99,10 @@ void drop_unused_fields(InputSpec& s) {
   if (s.distribution != "clustered") s.clusters = defaults.clusters;
   if (s.distribution != "lowrank") s.subspace_dim = defaults.subspace_dim;
   if (s.distribution != "local") s.smoothing = defaults.smoothing;
+  if (s.distribution == "file" || s.distribution == "real") {  // options of the generated distributions
+    s.sinks = defaults.sinks;
+    s.unit_norm = defaults.unit_norm;
+  }
   if (s.distribution != "file") s.q_path = s.k_path = s.v_path = "";
 }
 
@@ -109,7 +113,7 @@ std::vector<InputSpec> parse_inputs(const json& inputs, const std::vector<Device
   check_keys(inputs, "inputs",
              {"distribution", "seq_len", "head_dim", "batch", "heads", "causal", "dtype", "seeds", "seed",
               "temperature", "clusters", "subspace_dim", "smoothing", "q", "k", "v",
-              "source", "layers"});
+              "source", "layers", "sinks", "unit_norm"});
   // 'real' alone may omit seq_len: the captured length.
   if (!inputs.contains("seq_len") && !only_real_distribution(inputs)) throw UsageError("inputs.seq_len: required");
 
@@ -157,6 +161,15 @@ std::vector<InputSpec> parse_inputs(const json& inputs, const std::vector<Device
   axes.push_back(int_axis(inputs, "clusters", 1, &InputSpec::clusters));
   axes.push_back(int_axis(inputs, "subspace_dim", 1, &InputSpec::subspace_dim));
   axes.push_back(int_axis(inputs, "smoothing", 1, &InputSpec::smoothing));
+  axes.push_back(int_axis(inputs, "sinks", 0, &InputSpec::sinks));
+  if (inputs.contains("unit_norm")) {
+    Axis axis;
+    for (const auto& a : axis_values(inputs["unit_norm"], "inputs.unit_norm")) {
+      const bool u = get_bool(*a.value, a.path);
+      axis.push_back([u](InputSpec& s) { s.unit_norm = u; });
+    }
+    axes.push_back(std::move(axis));
+  }
   axes.push_back(path_axis(inputs, "q", &InputSpec::q_path));
   axes.push_back(path_axis(inputs, "k", &InputSpec::k_path));
   axes.push_back(path_axis(inputs, "v", &InputSpec::v_path));
