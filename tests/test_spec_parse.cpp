@@ -226,7 +226,8 @@ const BadSpec kBadSpecs[] = {
      "reps: unknown key (known keys: name, description, devices, inputs, methods, repetitions, warmup, timeout_s, "
      "memory_budget_gib)"},
     {"unknown inputs key", R"({"inputs": {"seqlen": 3}})", "inputs.seqlen: unknown key (known keys: distribution, seq_len, "
-     "head_dim, batch, heads, causal, dtype, seeds, seed, temperature, clusters, subspace_dim, smoothing, q, k, v)"},
+     "head_dim, batch, heads, causal, dtype, seeds, seed, temperature, clusters, subspace_dim, smoothing, q, k, v, "
+     "source, layers, sinks, unit_norm)"},
     {"unknown method key", R"({"methods": [{"name": "spectest-plain", "ranks": 3}]})",
      "methods[0].ranks: unknown key (known keys: name, rank, sparsity, params)"},
     {"unknown parameter", R"({"methods": [{"name": "spectest-plain"}, {"name": "spectest-lowrank", "params": {"bogus": 1}}]})",
@@ -270,7 +271,7 @@ const BadSpec kBadSpecs[] = {
     {"missing name", R"({"name": null})", "name: required"},
     {"name not a string", R"({"name": 3})", "name: must be a string (got 3)"},
     {"unknown distribution", R"({"inputs": {"distribution": ["gaussian", "uniform"]}})",
-     "inputs.distribution[1]: unknown distribution 'uniform' (known: gaussian, clustered, local, lowrank, file)"},
+     "inputs.distribution[1]: unknown distribution 'uniform' (known: gaussian, clustered, local, lowrank, rope, file, real)"},
     {"parameter of an absent distribution", R"({"inputs": {"clusters": 8}})",
      "inputs.clusters: only used by distribution 'clustered', which is not in inputs.distribution"},
     {"file without paths", R"({"inputs": {"distribution": "file", "q": "q.npy"}})",
