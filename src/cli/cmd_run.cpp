@@ -4,6 +4,8 @@
 
 #include "cli/commands.hpp"
 #include "core/error.hpp"
+#include "report/gbench_json.hpp"
+#include "report/report_io.hpp"
 #include "report/summary_table.hpp"
 #include "runner/sweep.hpp"
 #include "spec/default_spec.hpp"
@@ -16,7 +18,7 @@ Action add_run_command(CLI::App& app) {
   struct Args {
     std::string spec_path;
     RunOptions options;
-    std::string device, shard;
+    std::string device, shard, gbench_json;
     int repetitions = 0, warmup = -1;
     double memory_budget = 0, timeout = 0;
     bool quiet = false, isolate = false, no_isolate = false;
@@ -37,6 +39,8 @@ Action add_run_command(CLI::App& app) {
                   "Seconds a case may take before it is killed and recorded as timeout (overrides the spec's "
                   "timeout_s; enforced when isolated)")
       ->check(CLI::Range(0.001, 1e7));
+  cmd->add_option("--gbench-json", args->gbench_json,
+                  "Also write the timings in Google Benchmark's JSON layout (for its compare.py and tooling)");
   auto* iso = cmd->add_flag("--isolate", args->isolate,
                             "Run each input group in a worker process so a crash, abort or hang costs only its case "
                             "(default when more than one case is selected)");
@@ -48,6 +52,9 @@ Action add_run_command(CLI::App& app) {
                   "Run only shard I of N (0-based, balanced by estimated cost; default from SLURM_ARRAY_TASK_ID and "
                   "SLURM_ARRAY_TASK_COUNT when set); `attnbench merge` joins the shards");
   cmd->add_option("--save-inputs", args->options.save_inputs_dir, "Write each input group's Q, K, V as .npy here");
+  cmd->add_option("--attn-metrics-max-n", args->options.attn_metrics_max_n,
+                  "Probe attention matrices and oracle bounds up to this N (default 512; 0: off)")
+      ->check(CLI::NonNegativeNumber);
   cmd->add_option("--progress-interval", args->options.progress_interval_s,
                   "Seconds between progress lines when stderr is not a terminal")
       ->check(CLI::Range(0.0, 1e6));
@@ -69,7 +76,9 @@ Action add_run_command(CLI::App& app) {
     options.shard = args->shard.empty() ? shard_from_environment() : parse_shard(args->shard, "--shard");
     options.isolate = args->isolate || (!args->no_isolate && select_cases(spec, options).size() > 1);
     options.progress = !args->quiet;
+    if (!args->gbench_json.empty()) check_writable(args->gbench_json);  // fail before measuring
     const SweepOutcome outcome = run_sweep(spec, options);
+    if (!args->gbench_json.empty()) write_file_atomic(args->gbench_json, gbench_json(outcome.report));
     if (!args->quiet) fmt::print("{}", summary_table(outcome.report.results));
     size_t ok = 0;
     for (const auto& r : outcome.report.results) ok += r.status == "ok";

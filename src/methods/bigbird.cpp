@@ -107,6 +107,7 @@ const MethodRegistration kRegistration{MethodInfo{
     .supports_causal = false,
     .randomized = true,
     .subquadratic = true,
+    .linear_in_v = true,
     .complexity = "O(N (5 + r) b d) time, O(N d) memory",
     .apply_budget = apply_budget,
     .flops = [](const CaseShape& s, const ParamSet& p) {

@@ -160,6 +160,7 @@ const MethodRegistration kRegistration{MethodInfo{
     .supports_causal = true,
     .randomized = true,
     .subquadratic = true,
+    .linear_in_v = true,
     .complexity = "O(N^2 d rho) time, O(N d + nnz blocks) memory",
     .apply_budget = apply_budget,
     .flops = [](const CaseShape& s, const ParamSet& p) {

@@ -149,6 +149,7 @@ const MethodRegistration kRegistration{MethodInfo{
     .uses_rank = true,
     .supports_causal = false,
     .subquadratic = false,
+    .linear_in_v = true,
     .complexity = "strided O(N M d), O(N M) memory; same O(N^2 d), O(N d) memory",
     .apply_budget = apply_contextpool_budget,
     .flops = contextpool_flops,

@@ -105,6 +105,7 @@ const MethodRegistration kRegistration{MethodInfo{
     .supports_causal = false,
     .randomized = true,
     .subquadratic = true,
+    .linear_in_v = true,
     .complexity = "O(N s d + s^3) time, O(N s) memory",
     .apply_budget = apply_cur_budget,
     .flops = [](const CaseShape& s, const ParamSet& p) { return cur_flops(s, plan_of(p)); },

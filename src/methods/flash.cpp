@@ -55,6 +55,7 @@ const MethodRegistration kRegistration{MethodInfo{
     .budget_doc = "no budget knobs (exact)",
     .supports_causal = true,
     .subquadratic = true,
+    .linear_in_v = true,
     .complexity = "O(N^2 d) time, O(N d) memory",
     .apply_budget = [](const Budget&, const CaseShape&, const std::vector<std::string>&, ParamSet&,
                        Realized& r) { r.density = 1.0; },

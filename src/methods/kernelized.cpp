@@ -228,6 +228,7 @@ const MethodRegistration kRegistration{MethodInfo{
     .supports_causal = true,
     .randomized = true,
     .subquadratic = true,
+    .linear_in_v = true,
     .complexity = "O(N D d) time, O(N D) memory",
     .reference = ReferenceKind::both,
     .apply_budget = apply_kernelized_budget,

@@ -158,6 +158,7 @@ const MethodRegistration kRegistration{MethodInfo{
     .supports_causal = false,
     .randomized = false,
     .subquadratic = true,
+    .linear_in_v = true,
     .complexity = "O(N k d) time, O(N k) memory",
     .apply_budget = apply_linformer_budget,
     .flops = linformer_flops,

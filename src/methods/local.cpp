@@ -225,6 +225,7 @@ const MethodRegistration kRegistration{MethodInfo{
     .uses_sparsity = true,
     .supports_causal = true,
     .subquadratic = true,
+    .linear_in_v = true,
     .complexity = "O(N w d) time, O(N d) memory",
     .apply_budget = apply_local_budget,
     .flops = [](const CaseShape& s, const ParamSet& p) {

@@ -31,6 +31,7 @@ const MethodRegistration kRegistration{MethodInfo{
     .budget_doc = "no budget knobs",
     .supports_causal = true,
     .subquadratic = true,
+    .linear_in_v = true,
     .complexity = "O(N d) time, O(1) memory",
     .apply_budget = [](const Budget&, const CaseShape&, const std::vector<std::string>&, ParamSet&,
                        Realized& r) { r.density = 0.0; },

@@ -186,6 +186,7 @@ const MethodRegistration kRegistration{MethodInfo{
     .uses_sparsity = true,
     .supports_causal = false,
     .subquadratic = true,
+    .linear_in_v = true,
     .complexity = "O(N^2 d / 1024 + k 1024 d) time, O(nb^2 + N d) memory",
     .apply_budget = apply_budget,
     .flops = [](const CaseShape& s, const ParamSet& p) {

@@ -137,6 +137,7 @@ const MethodRegistration kRegistration{MethodInfo{
     .uses_rank = true,
     .supports_causal = false,
     .subquadratic = true,
+    .linear_in_v = true,
     .complexity = "O(N m d + m^3) time, O(N m + m^2) memory",
     .apply_budget = apply_nystrom_budget,
     .flops = nystrom_flops,

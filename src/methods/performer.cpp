@@ -148,6 +148,7 @@ const MethodRegistration kRegistration{MethodInfo{
     .supports_causal = true,
     .randomized = true,
     .subquadratic = true,
+    .linear_in_v = true,
     .complexity = "O(N m d) time, O(N m) memory",
     .apply_budget = apply_performer_budget,
     .flops = performer_flops,

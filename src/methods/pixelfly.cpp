@@ -107,6 +107,7 @@ const MethodRegistration kRegistration{MethodInfo{
     .supports_causal = false,
     .randomized = true,
     .subquadratic = true,
+    .linear_in_v = true,
     .complexity = "O(nnz (d + m) + N m d) time, O(N (m + d)) memory",
     .apply_budget = apply_budget,
     .flops = [](const CaseShape& s, const ParamSet& p) {

@@ -129,6 +129,7 @@ const MethodRegistration kRegistration{MethodInfo{
     .supports_causal = true,
     .randomized = true,
     .subquadratic = true,
+    .linear_in_v = true,
     .complexity = "O(N m d) time, O(N m) memory",
     .reference = ReferenceKind::both,
     .apply_budget = apply_rfa_budget,

@@ -132,6 +132,7 @@ const MethodRegistration kRegistration{MethodInfo{
     .uses_rank = true,
     .supports_causal = false,
     .subquadratic = true,
+    .linear_in_v = true,
     .complexity = "O(N m d + T m^3) time, O(N m + m^2) memory",
     .reference = ReferenceKind::both,
     .apply_budget = apply_soft_budget,

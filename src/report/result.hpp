@@ -12,6 +12,7 @@
 #include "core/sysinfo.hpp"
 #include "inputs/input_spec.hpp"
 #include "methods/method.hpp"
+#include "metrics/attention_probe.hpp"
 #include "metrics/error_metrics.hpp"
 #include "metrics/timing_stats.hpp"
 
@@ -51,6 +52,11 @@ struct CaseResult {
   std::optional<ErrorMetrics> error;       // vs the softmax reference
   std::optional<ErrorMetrics> own_error;   // vs the method's own exact operator
   std::optional<double> trivial_rel_fro;   // mean-of-V predictor on the same input (the floor)
+  // The implied N x N matrix vs softmax (methods linear in V, N up to the probe limit), and the best
+  // matrix error any method could reach at this budget (Eckart-Young / top-k / GoDec).
+  std::optional<AttentionMatrixMetrics> attention;
+  std::optional<double> oracle_rel_fro;
+  std::string oracle_kind;
   std::optional<double> noise_floor_rel_fro;  // exact kernel in the same dtype vs fp64
   nlohmann::json diagnostics = nlohmann::json::object();
   // The sha256 of the spec the case was run from (written only when set): lets --resume tell the

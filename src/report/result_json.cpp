@@ -161,9 +161,14 @@ json to_json(const CaseResult& r) {
       {"own_nonfinite", o ? json(o->nonfinite) : json(nullptr)},
       {"trivial_rel_fro", optional(r.trivial_rel_fro)},
       {"noise_floor_rel_fro", optional(r.noise_floor_rel_fro)},
-      // Attention-matrix errors (DESIGN.md §5) are part of the schema but not measured yet.
-      {"attn_rel_fro", nullptr},
-      {"attn_row_kl", nullptr},
+      // Attention-matrix errors (DESIGN.md §5): null unless the matrix was probed.
+      {"attn_rel_fro", r.attention ? json(number(r.attention->rel_fro)) : json(nullptr)},
+      {"attn_rel_spec", r.attention ? json(number(r.attention->rel_spec)) : json(nullptr)},
+      {"attn_row_sum_dev", r.attention ? json(number(r.attention->row_sum_dev)) : json(nullptr)},
+      {"attn_row_kl", r.attention && r.attention->row_kl ? json(number(*r.attention->row_kl)) : json(nullptr)},
+      {"attn_negative_entries", r.attention ? json(r.attention->negative_entries) : json(nullptr)},
+      {"oracle_rel_fro", optional(r.oracle_rel_fro)},
+      {"oracle_kind", r.oracle_kind.empty() ? json(nullptr) : json(r.oracle_kind)},
   };
   j["diagnostics"] = r.diagnostics;
   if (!r.spec_sha256.empty()) j["spec_sha256"] = r.spec_sha256;
@@ -216,6 +221,17 @@ CaseResult case_result_from_json(const json& j) {
   r.own_error = read_metrics(e, "own_");
   r.trivial_rel_fro = e.opt_real("trivial_rel_fro");
   r.noise_floor_rel_fro = e.opt_real("noise_floor_rel_fro");
+  if (const auto attn = e.opt_real("attn_rel_fro")) {
+    AttentionMatrixMetrics a;
+    a.rel_fro = *attn;
+    a.rel_spec = e.opt_real("attn_rel_spec").value_or(0);
+    a.row_sum_dev = e.opt_real("attn_row_sum_dev").value_or(0);
+    a.row_kl = e.opt_real("attn_row_kl");
+    a.negative_entries = e.opt_int("attn_negative_entries").value_or(0);
+    r.attention = a;
+  }
+  r.oracle_rel_fro = e.opt_real("oracle_rel_fro");
+  r.oracle_kind = e.opt_string("oracle_kind").value_or("");
   r.diagnostics = f.object("diagnostics");
   r.spec_sha256 = f.string("spec_sha256", false);
   return r;

@@ -66,7 +66,7 @@ CaseResult describe_case(const Case& c, int threads) {
   r.flops_dense = dense_attention_flops(shape.heads_total(), shape.seq_len, shape.head_dim, shape.causal);
   r.flops_algorithmic = c.info->flops(shape, c.params);
   r.estimated_workspace_bytes = c.info->workspace_bytes(shape, c.params, threads);
-  r.reference = "softmax-fp64";
+  r.reference = c.info->reference == ReferenceKind::self ? "self" : "softmax-fp64";
   return r;
 }
 
@@ -104,7 +104,10 @@ CaseResult run_case(const Case& c, const InputTensors& inputs, const Reference& 
     device_synchronize(c.device);
     r.first_call_ms = elapsed_ms(t0);
     const std::vector<float> out = io.output_to_host();
-    r.error = compare_outputs(out.data(), reference.output.data(), rows, shape.head_dim);
+    const ErrorMetrics vs_softmax = compare_outputs(out.data(), reference.output.data(), rows, shape.head_dim);
+    // Operators that do not try to reproduce softmax (reference kind `self`) leave the softmax
+    // error null: a number near 100% would be noise, not information (lowrank.md §0).
+    if (c.info->reference != ReferenceKind::self) r.error = vs_softmax;
     r.diagnostics = method->diagnostics();
     if (c.info->reference != ReferenceKind::softmax) {
       io.fill_output_nan();
@@ -125,14 +128,26 @@ CaseResult run_case(const Case& c, const InputTensors& inputs, const Reference& 
     }
     r.time_ms = summarize(std::move(samples));
     r.peak_workspace_bytes = static_cast<int64_t>(io.workspace().peak_bytes());
+    // After timing (the probe's buffers are separate and do not move the workspace peak).
+    if (c.info->linear_in_v && c.device == Device::cpu && shape.seq_len <= settings.attn_metrics_max_n) {
+      r.attention = probe_attention_metrics(ctx, *method, shape, inputs.q.data(), inputs.k.data());
+      // The oracle bound only means something for a method with a budget (exact and mean-v have none).
+      const bool budgeted = c.info->uses_rank || c.info->uses_sparsity;
+      const auto bound = budgeted ? oracle_rel_fro(shape, inputs.q.data(), inputs.k.data(), c.realized, settings.threads)
+                                  : std::nullopt;
+      if (bound) {
+        r.oracle_rel_fro = bound->rel_fro;
+        r.oracle_kind = bound->kind;
+      }
+    }
     if (c.device == Device::cuda) r.device_peak_bytes = r.peak_workspace_bytes;
     if (r.time_ms.median > 0) {
       r.gflops_per_s = r.flops_dense / (r.time_ms.median * 1e6);
       r.gflops_algorithmic_per_s = r.flops_algorithmic / (r.time_ms.median * 1e6);
     }
-    if (r.error->nonfinite > 0) {
+    if (vs_softmax.nonfinite > 0) {
       r.status = "nonfinite";
-      r.reason = fmt::format("{} NaN/Inf elements in the output", r.error->nonfinite);
+      r.reason = fmt::format("{} NaN/Inf elements in the output", vs_softmax.nonfinite);
     }
   } catch (const CaseError& e) {
     r.status = e.status();

@@ -19,6 +19,9 @@ struct CaseSettings {
   int warmup = 1;
   int threads = 1;
   MemoryBudget memory_budget;  // fields <= 0: no check
+  // Probe the implied N x N attention matrix (methods linear in V) and compute the oracle bound
+  // at the case's budget for N up to this; 0 turns both off. The oracle is O(N^3).
+  int64_t attn_metrics_max_n = 512;
 };
 
 // Why a case will not run, decided before running it: the status and reason it is recorded with.
