@@ -9,6 +9,7 @@
 #include <cstring>
 
 #include "core/error.hpp"
+#include "ops/cpu/lapack_check.hpp"
 #include "ops/cpu/gemm.hpp"
 
 namespace attn::ops::cpu {
@@ -21,9 +22,9 @@ lapack_int li(int64_t x) { return static_cast<lapack_int>(x); }
 void orthonormalize(const Context& ctx, int64_t rows, int64_t l, double* y) {
   double* tau = ctx.ws().get<double>("svd.tau", l);
   lapack_int info = LAPACKE_dgeqrf(LAPACK_ROW_MAJOR, li(rows), li(l), y, li(l), tau);
-  ATTN_CHECK(info == 0, "randomized_svd: dgeqrf failed");
+  check_lapack(info, "randomized_svd: dgeqrf");
   info = LAPACKE_dorgqr(LAPACK_ROW_MAJOR, li(rows), li(l), li(l), y, li(l), tau);
-  ATTN_CHECK(info == 0, "randomized_svd: dorgqr failed");
+  check_lapack(info, "randomized_svd: dorgqr");
 }
 
 }  // namespace
@@ -33,7 +34,7 @@ void singular_values(const Context& ctx, int64_t rows, int64_t cols, const doubl
   std::memcpy(m, a, sizeof(double) * rows * cols);
   const lapack_int info = LAPACKE_dgesdd(LAPACK_ROW_MAJOR, 'N', li(rows), li(cols), m, li(cols), s, nullptr, li(cols),
                                          nullptr, li(cols));
-  ATTN_CHECK(info == 0, "singular_values: dgesdd failed");
+  check_lapack(info, "singular_values: dgesdd");
 }
 
 int64_t svd_shrink(const Context& ctx, const SvdShrink& sh, const double* a, double* out, double* sigma) {
@@ -44,7 +45,7 @@ int64_t svd_shrink(const Context& ctx, const SvdShrink& sh, const double* a, dou
   double* s = ctx.ws().get<double>("svd.s", k);
   std::memcpy(m, a, sizeof(double) * r * c);
   const lapack_int info = LAPACKE_dgesdd(LAPACK_ROW_MAJOR, 'S', li(r), li(c), m, li(c), s, u, li(k), vt, li(c));
-  ATTN_CHECK(info == 0, "svd_shrink: dgesdd failed");
+  check_lapack(info, "svd_shrink: dgesdd");
   if (sigma) std::memcpy(sigma, s, sizeof(double) * k);
   const int64_t limit = sh.rank < 0 ? k : std::min(sh.rank, k);
   int64_t kept = 0;
@@ -82,7 +83,7 @@ void randomized_svd(const Context& ctx, const RsvdShape& s, const double* a, con
   cpu::gemm<double>(ctx, gemm_shape(Trans::yes, Trans::no, l, cols, rows), 1.0, y, a, 0.0, b);  // B = Q^T A
   const lapack_int info = LAPACKE_dgesdd(LAPACK_ROW_MAJOR, 'S', li(l), li(cols), b, li(cols), sb, ub, li(l), vb,
                                          li(cols));
-  ATTN_CHECK(info == 0, "randomized_svd: dgesdd failed");
+  check_lapack(info, "randomized_svd: dgesdd");
   GemmShape g = gemm_shape(Trans::no, Trans::no, rows, k, l);
   g.ldb = l;
   cpu::gemm<double>(ctx, g, 1.0, y, ub, 0.0, u);  // U = Q U~[:, :k]

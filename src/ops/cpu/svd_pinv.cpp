@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "core/error.hpp"
+#include "ops/cpu/lapack_check.hpp"
 
 namespace attn::ops::cpu {
 
@@ -25,7 +26,7 @@ int64_t truncated_pinv(const Context&, const SvdPinvShape& s, const T* a, const 
     const lapack_int info = LAPACKE_dgesdd(LAPACK_ROW_MAJOR, 'S', static_cast<lapack_int>(r), static_cast<lapack_int>(c),
                                            m.data(), static_cast<lapack_int>(c), sv.data(), u.data(),
                                            static_cast<lapack_int>(k), vt.data(), static_cast<lapack_int>(c));
-    ATTN_CHECK(info == 0, "truncated_pinv: dgesdd failed");
+    check_lapack(info, "truncated_pinv: dgesdd");
     const double cut = s.rcond * sv[0];
     int64_t kept = 0;
     for (int64_t i = 0; i < k; ++i) kept += sv[i] > cut && sv[i] > 0;
@@ -50,7 +51,7 @@ void min_sym_eigenvalue(const Context&, int64_t batch, int64_t n, const T* a, do
       for (int64_t j = 0; j < n; ++j) m[i * n + j] = 0.5 * (static_cast<double>(ab[i * n + j]) + ab[j * n + i]);
     const lapack_int info = LAPACKE_dsyevd(LAPACK_ROW_MAJOR, 'N', 'U', static_cast<lapack_int>(n), m.data(),
                                            static_cast<lapack_int>(n), w.data());
-    ATTN_CHECK(info == 0, "min_sym_eigenvalue: dsyevd failed");
+    check_lapack(info, "min_sym_eigenvalue: dsyevd");
     out[b] = static_cast<T>(std::min(w[0], cap));
   }
 }
