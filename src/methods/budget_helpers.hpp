@@ -24,6 +24,21 @@ inline int64_t apply_rank(const Budget& budget, const std::vector<std::string>& 
   return params.get_int(name);
 }
 
+// A parameter that counts tokens (landmarks, samples, projected length) cannot exceed N at this
+// shape: the case is then skipped (UnsupportedError), not the spec rejected.
+inline void require_within_seq_len(const std::string& name, int64_t value, int64_t seq_len) {
+  if (value > seq_len)
+    throw UnsupportedError(name + " " + std::to_string(value) + " exceeds seq_len " + std::to_string(seq_len));
+}
+
+// apply_rank for a token-count parameter, checked against N.
+inline int64_t apply_rank_within_seq_len(const Budget& budget, const std::vector<std::string>& explicit_params,
+                                         ParamSet& params, const std::string& name, int64_t seq_len) {
+  const int64_t value = apply_rank(budget, explicit_params, params, name);
+  require_within_seq_len(name, value, seq_len);
+  return value;
+}
+
 // Density rho = 1 - sparsity of the budget.
 inline double budget_density(const Budget& budget) { return 1.0 - budget.sparsity.value_or(0.0); }
 

@@ -103,8 +103,7 @@ void apply_contextpool_budget(const Budget& budget, const CaseShape& s, const st
     r.density = 1.0;
     return;
   }
-  if (m > s.seq_len)
-    throw UnsupportedError("pooled_len " + std::to_string(m) + " exceeds seq_len " + std::to_string(s.seq_len));
+  require_within_seq_len("pooled_len", m, s.seq_len);
   const int64_t pooled = ops::pooled_rows(pool_shape(s, p));
   r.rank = pooled;
   r.density = static_cast<double>(pooled) / static_cast<double>(s.seq_len);

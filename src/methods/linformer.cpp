@@ -117,9 +117,7 @@ class Linformer final : public Method {
 
 void apply_linformer_budget(const Budget& budget, const CaseShape& s, const std::vector<std::string>& explicit_params,
                             ParamSet& p, Realized& r) {
-  const int64_t k = apply_rank(budget, explicit_params, p, "projected_len");
-  if (k > s.seq_len)
-    throw UnsupportedError("projected_len " + std::to_string(k) + " exceeds seq_len " + std::to_string(s.seq_len));
+  const int64_t k = apply_rank_within_seq_len(budget, explicit_params, p, "projected_len", s.seq_len);
   if (p.get_string("projection") == "identity" && k != s.seq_len)
     throw UnsupportedError("projection=identity needs projected_len = seq_len");
   r.rank = k;

@@ -88,8 +88,7 @@ void apply_luna_budget(const Budget& budget, const CaseShape& s, const std::vect
                        ParamSet& p, Realized& r) {
   const int64_t l = apply_rank(budget, explicit_params, p, "pack_len");
   const auto& pack = p.get_string("pack");
-  if ((pack == "segq" || pack == "segk") && l > s.seq_len)
-    throw UnsupportedError("pack_len " + std::to_string(l) + " exceeds seq_len " + std::to_string(s.seq_len));
+  if (pack == "segq" || pack == "segk") require_within_seq_len("pack_len", l, s.seq_len);
   if (pack == "identity" && l != s.seq_len) throw UnsupportedError("pack=identity needs pack_len = seq_len");
   r.rank = l;
 }

@@ -69,9 +69,7 @@ class SmsNystrom final : public Method {
 
 void apply_sms_budget(const Budget& budget, const CaseShape& s, const std::vector<std::string>& explicit_params,
                       ParamSet& p, Realized& r) {
-  const int64_t m = apply_rank(budget, explicit_params, p, "samples");
-  if (m > s.seq_len)
-    throw UnsupportedError("samples " + std::to_string(m) + " exceeds seq_len " + std::to_string(s.seq_len));
+  const int64_t m = apply_rank_within_seq_len(budget, explicit_params, p, "samples", s.seq_len);
   const CurPlan plan = plan_of(p, s.seq_len);
   r.rank = m;
   const double n = static_cast<double>(s.seq_len), sm = static_cast<double>(m), s1 = static_cast<double>(plan.shift_rows);

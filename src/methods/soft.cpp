@@ -92,9 +92,7 @@ class Soft final : public Method {
 
 void apply_soft_budget(const Budget& budget, const CaseShape& s, const std::vector<std::string>& explicit_params,
                        ParamSet& p, Realized& r) {
-  const int64_t m = apply_rank(budget, explicit_params, p, "num_landmarks");
-  if (m > s.seq_len)
-    throw UnsupportedError("num_landmarks " + std::to_string(m) + " exceeds seq_len " + std::to_string(s.seq_len));
+  const int64_t m = apply_rank_within_seq_len(budget, explicit_params, p, "num_landmarks", s.seq_len);
   r.rank = m;
 }
 
