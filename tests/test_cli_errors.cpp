@@ -2,6 +2,8 @@
 // nothing half-written.
 #include <gtest/gtest.h>
 
+#include "support/shell.hpp"
+
 #include <sys/wait.h>
 
 #include <algorithm>
@@ -13,21 +15,9 @@
 
 namespace {
 
-struct CommandResult {
-  int exit_code = -1;
-  std::string output;  // stdout and stderr together
-};
+using attn::test::CommandResult;
 
-CommandResult run(const std::string& args) {
-  const std::string cmd = std::string(ATTNBENCH_BINARY) + " " + args + " 2>&1";
-  CommandResult r;
-  FILE* pipe = ::popen(cmd.c_str(), "r");
-  std::array<char, 4096> buf{};
-  while (std::fgets(buf.data(), buf.size(), pipe) != nullptr) r.output += buf.data();
-  const int status = ::pclose(pipe);
-  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return r;
-}
+CommandResult run(const std::string& args) { return attn::test::run_attnbench(args); }
 
 class CliErrors : public testing::Test {
  protected:

@@ -3,6 +3,8 @@
 // is not shipped, a corrupt file) is one line naming the file with exit code 2.
 #include <gtest/gtest.h>
 
+#include "support/shell.hpp"
+
 #include <sys/wait.h>
 
 #include <algorithm>
@@ -21,21 +23,9 @@ namespace {
 using attn::test::DataDirEnv;
 using attn::test::ScratchData;
 
-struct CommandResult {
-  int exit_code = -1;
-  std::string output;  // stdout and stderr together
-};
+using attn::test::CommandResult;
 
-CommandResult run(const std::string& args) {
-  const std::string cmd = std::string(ATTNBENCH_BINARY) + " " + args + " 2>&1";
-  CommandResult r;
-  FILE* pipe = ::popen(cmd.c_str(), "r");
-  std::array<char, 4096> buf{};
-  while (std::fgets(buf.data(), buf.size(), pipe) != nullptr) r.output += buf.data();
-  const int status = ::pclose(pipe);
-  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return r;
-}
+CommandResult run(const std::string& args) { return attn::test::run_attnbench(args); }
 
 std::filesystem::path scratch(const std::string& name) {
   return std::filesystem::temp_directory_path() / ("attnbench-cli-real-" + std::to_string(::getpid()) + "-" + name);

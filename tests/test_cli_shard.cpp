@@ -4,6 +4,8 @@
 // report outside results/.
 #include <gtest/gtest.h>
 
+#include "support/shell.hpp"
+
 #include <sys/wait.h>
 
 #include <array>
@@ -24,20 +26,9 @@ namespace {
 namespace fs = std::filesystem;
 const std::string kSmoke = ATTNBENCH_SOURCE_DIR "/bench_specs/smoke.json";
 
-struct CommandResult {
-  int exit_code = -1;
-  std::string output;
-};
+using attn::test::CommandResult;
 
-CommandResult run(const std::string& command) {
-  CommandResult r;
-  FILE* pipe = ::popen((command + " 2>&1").c_str(), "r");
-  std::array<char, 4096> buf{};
-  while (std::fgets(buf.data(), buf.size(), pipe) != nullptr) r.output += buf.data();
-  const int status = ::pclose(pipe);
-  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return r;
-}
+CommandResult run(const std::string& command) { return attn::test::run_shell(command); }
 
 class CliShard : public testing::Test {
  protected:

@@ -5,6 +5,8 @@
 // cannot run (not root); ATTNBENCH_SLURM_INSTALL=1 lets the script install it with apt-get.
 #include <gtest/gtest.h>
 
+#include "support/shell.hpp"
+
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -28,20 +30,9 @@ namespace fs = std::filesystem;
 const std::string kTools = ATTNBENCH_SOURCE_DIR "/tools/slurm";
 const std::string kSmoke = ATTNBENCH_SOURCE_DIR "/bench_specs/smoke.json";
 
-struct CommandResult {
-  int exit_code = -1;
-  std::string output;
-};
+using attn::test::CommandResult;
 
-CommandResult sh(const std::string& command) {
-  CommandResult r;
-  FILE* pipe = ::popen((command + " 2>&1").c_str(), "r");
-  std::array<char, 4096> buf{};
-  while (std::fgets(buf.data(), buf.size(), pipe) != nullptr) r.output += buf.data();
-  const int status = ::pclose(pipe);
-  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return r;
-}
+CommandResult sh(const std::string& command) { return attn::test::run_shell(command); }
 
 TEST(Slurm, JobArrayOfFourShardsMergesToTheLocalCaseSet) {
   const bool install = std::getenv("ATTNBENCH_SLURM_INSTALL") != nullptr;
