@@ -330,3 +330,19 @@ TEST(InputSpecNames, IdFragmentGroupKeyAndJson) {
 }
 
 }  // namespace
+
+// `local` must make attention local: q_i . k_j is large for nearby tokens and near zero for far
+// ones (independent smooth Q and K series would be smooth but not local).
+TEST(Distributions, LocalScoresConcentrateNearTheDiagonal) {
+  const InputTensors t = attn::make_inputs(make_spec("local", 1024, 64));
+  const int64_t n = 1024, d = 64;
+  auto mean_score = [&](int64_t lag) {
+    double sum = 0;
+    for (int64_t i = 0; i + lag < n; ++i)
+      for (int64_t c = 0; c < d; ++c) sum += double(t.q[i * d + c]) * t.k[(i + lag) * d + c];
+    return sum / double(n - lag) / double(d);  // per-feature covariance at this lag
+  };
+  EXPECT_NEAR(mean_score(0), 0.8, 0.15);        // the shared positional variance
+  EXPECT_NEAR(mean_score(16), 0.4, 0.15);       // 0.8 (1 - 16/32)
+  EXPECT_NEAR(mean_score(500), 0.0, 0.1);       // far tokens: unrelated
+}

@@ -48,9 +48,14 @@ void fill_clustered(const InputSpec& s, const Rng& q_rng, const Rng& k_rng, Inpu
   place(k_rng, t.k);
 }
 
-// Moving sum of `smoothing` iid N(0, 1) values along the sequence, divided by sqrt(smoothing):
-// unit variance, lag-l correlation max(0, 1 - l/smoothing), so attention concentrates near the
-// diagonal. Without sequence structure, segment-mean landmarks average to zero (lowrank.md §0).
+// Smooth series: a moving sum of `smoothing` iid N(0, 1) values along the sequence, divided by
+// sqrt(smoothing) (unit variance, lag-l autocorrelation max(0, 1 - l/smoothing)). Q and K share
+// one such positional series P and each add their own: Q = a P + b E_q, K = a P + b E_k with
+// a^2 = kSharedVariance, a^2 + b^2 = 1. Each of Q and K keeps the unit variance and the same
+// autocorrelation, and q_i . k_j correlates by a^2 (1 - |i-j|/smoothing), so attention concentrates
+// near the diagonal (DESIGN.md §4). Independent Q and K series would give smooth but not local
+// scores. Without sequence structure segment-mean landmarks average to zero (lowrank.md §0).
+constexpr double kSharedVariance = 0.8;
 void fill_local(const InputSpec& s, const Rng& q_rng, const Rng& k_rng, InputTensors& t) {
   const int64_t n = s.seq_len, d = s.head_dim, w = s.smoothing, heads = s.batch * s.heads;
   const int64_t len = n + w - 1;  // raw draws per head and feature
@@ -74,8 +79,15 @@ void fill_local(const InputSpec& s, const Rng& q_rng, const Rng& k_rng, InputTen
       }
     }
   };
+  std::vector<float> shared(t.q.size());
+  smooth(q_rng.derive("local/shared-positional"), shared);
   smooth(q_rng, t.q);
   smooth(k_rng, t.k);
+  const float a = static_cast<float>(std::sqrt(kSharedVariance)), b = static_cast<float>(std::sqrt(1 - kSharedVariance));
+  for (size_t i = 0; i < shared.size(); ++i) {
+    t.q[i] = a * shared[i] + b * t.q[i];
+    t.k[i] = a * shared[i] + b * t.k[i];
+  }
 }
 
 // Per head, a basis B [r, d] shared by Q and K, with orthonormal rows (Gram-Schmidt of a Gaussian
