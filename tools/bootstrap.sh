@@ -27,6 +27,8 @@ if [ "$mode" = sweep ]; then
   exec "build/$preset/attnbench" run "$@"
 fi
 
+# The Slurm integration test (label slurm) may install slurmctld, slurmd and munge with apt-get.
+export ATTNBENCH_SLURM_INSTALL=1
 ctest --preset "$preset" -j "$(nproc)"
 # The accuracy gate: the smoke sweep against the committed baseline, errors and statuses only
 # (times and per-thread memory on a shared machine are noise). A change that makes any method less
