@@ -14,6 +14,7 @@
 // Deviations: the output is bracketed F (Z (B V)) instead of the official (F Z)(B V): identical
 // mathematically and avoids an N m^2 product. The learned depthwise convolution is omitted (it is
 // not part of the softmax approximation).
+#include <algorithm>
 #include <cmath>
 
 #include "methods/budget_helpers.hpp"
@@ -28,6 +29,9 @@ namespace attn {
 namespace {
 
 using ops::Trans;
+
+// Query rows whose F block is formed and applied at once (a [kQueryChunk, m] block per head).
+constexpr int64_t kQueryChunk = 1024;
 
 ops::PinvShape pinv_shape(const CaseShape& s, const ParamSet& p) {
   return {.batch = s.heads_total(), .size = p.get_int("num_landmarks"), .iterations = static_cast<int>(p.get_int("pinv_iters")),
@@ -56,9 +60,10 @@ class Nystromformer final : public Method {
       return;
     }
     auto& ws = ctx.ws();
+    const int64_t chunk = std::min(n, kQueryChunk);
     float* q_l = ws.get<float>("nystrom.q_landmarks", bh * m * d);
     float* k_l = ws.get<float>("nystrom.k_landmarks", bh * m * d);
-    float* f = ws.get<float>("nystrom.f", bh * n * m);
+    float* f = ws.get<float>("nystrom.f_chunk", bh * chunk * m);
     float* w = ws.get<float>("nystrom.w", bh * m * m);
     float* b = ws.get<float>("nystrom.b", bh * m * n);
     float* z = ws.get<float>("nystrom.z", bh * m * m);
@@ -70,19 +75,29 @@ class Nystromformer final : public Method {
     ops::segment_means<float>(ctx, seg, scale, q.ptr<float>(), q_l);
     ops::segment_means<float>(ctx, seg, scale, k.ptr<float>(), k_l);
 
-    // F = softmax(Q~ K_L^T) [n, m]; W = softmax(Q_L K_L^T) [m, m]; B = softmax(Q_L K~^T) [m, n].
-    ops::gemm<float>(ctx, ops::gemm_shape(Trans::no, Trans::yes, n, m, d, bh), scale, q.ptr<float>(), k_l, 0.0f, f);
+    // W = softmax(Q_L K_L^T) [m, m]; B = softmax(Q_L K~^T) [m, n]; Z ~ W^+; then Z (B V) [m, d].
     ops::gemm<float>(ctx, ops::gemm_shape(Trans::no, Trans::yes, m, m, d, bh), 1.0f, q_l, k_l, 0.0f, w);
     ops::gemm<float>(ctx, ops::gemm_shape(Trans::no, Trans::yes, m, n, d, bh), scale, q_l, k.ptr<float>(), 0.0f, b);
-    ops::softmax_rows<float>(ctx, {.rows = n, .cols = m, .ld = m, .stride = n * m, .batch = bh}, 1.0f, f);
     ops::softmax_rows<float>(ctx, {.rows = m, .cols = m, .ld = m, .stride = m * m, .batch = bh}, 1.0f, w);
     ops::softmax_rows<float>(ctx, {.rows = m, .cols = n, .ld = n, .stride = m * n, .batch = bh}, 1.0f, b);
-
     ops::newton_schulz_pinv<float>(ctx, pinv_shape(s, config_.params), w, z);
-
     ops::gemm<float>(ctx, ops::gemm_shape(Trans::no, Trans::no, m, d, n, bh), 1.0f, b, v.ptr<float>(), 0.0f, bv);
     ops::gemm<float>(ctx, ops::gemm_shape(Trans::no, Trans::no, m, d, m, bh), 1.0f, z, bv, 0.0f, zbv);
-    ops::gemm<float>(ctx, ops::gemm_shape(Trans::no, Trans::no, n, d, m, bh), 1.0f, f, zbv, 0.0f, out.ptr<float>());
+
+    // F = softmax(Q~ K_L^T) is row-local, so it is formed and applied one query chunk at a time:
+    // the [chunk, m] block stays in cache instead of an [N, m] buffer streaming through memory.
+    for (int64_t r0 = 0; r0 < n; r0 += chunk) {
+      const int64_t rows = std::min(chunk, n - r0);
+      auto scores = ops::gemm_shape(Trans::no, Trans::yes, rows, m, d, bh);
+      scores.stride_a = n * d;
+      scores.stride_c = chunk * m;
+      ops::gemm<float>(ctx, scores, scale, q.ptr<float>() + r0 * d, k_l, 0.0f, f);
+      ops::softmax_rows<float>(ctx, {.rows = rows, .cols = m, .ld = m, .stride = chunk * m, .batch = bh}, 1.0f, f);
+      auto apply = ops::gemm_shape(Trans::no, Trans::no, rows, d, m, bh);
+      apply.stride_a = chunk * m;
+      apply.stride_c = n * d;
+      ops::gemm<float>(ctx, apply, 1.0f, f, zbv, 0.0f, out.ptr<float>() + r0 * d);
+    }
   }
 
  private:
@@ -112,7 +127,8 @@ double nystrom_workspace(const CaseShape& s, const ParamSet& p, int threads) {
     return static_cast<double>(ops::flash_attention_scratch_bytes(exact_shape(s), sizeof(float), threads));
   const double bh = static_cast<double>(s.heads_total()), n = static_cast<double>(s.seq_len),
                d = static_cast<double>(s.head_dim), m = static_cast<double>(p.get_int("num_landmarks"));
-  const double floats = bh * (2 * m * d + n * m + m * m + m * n + m * m + 2 * m * d);
+  const double chunk = static_cast<double>(std::min<int64_t>(s.seq_len, kQueryChunk));
+  const double floats = bh * (2 * m * d + chunk * m + m * m + m * n + m * m + 2 * m * d);
   return floats * sizeof(float) +
          static_cast<double>(ops::newton_schulz_pinv_scratch_bytes(pinv_shape(s, p), sizeof(float)));
 }

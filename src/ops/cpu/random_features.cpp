@@ -43,10 +43,13 @@ double half_sq_norm(const T* x, int64_t d, double input_scale) {
 }
 
 // Per-head constants: the shared shift c (positive/hyperbolic, per_head) or max_n h_n (trig).
+// Parallel over rows when there are fewer heads than threads: with one head this pass reads all
+// N x m projections, and a serial pass was a visible share of the time at large N.
 template <class T>
-double head_constant(const FeatureShape& s, int64_t cols, const T* x, const T* out) {
+double head_constant(const FeatureShape& s, int64_t cols, const T* x, const T* out, int row_threads) {
   const int64_t n = s.seq_len, m = s.projections;
   double best = -std::numeric_limits<double>::infinity();
+#pragma omp parallel for num_threads(row_threads) schedule(static) reduction(max : best) if (row_threads > 1)
   for (int64_t i = 0; i < n; ++i) {
     const double v = s.kind == FeatureKind::trig ? half_sq_norm(x + i * s.head_dim, s.head_dim, s.input_scale)
                                                  : static_cast<double>(row_shift(s.kind, out + i * cols, m));
@@ -120,8 +123,10 @@ void random_features(const Context& ctx, const FeatureShape& s, const T* x, cons
   std::vector<double> head_c(static_cast<std::size_t>(s.batch), 0.0);
   const int threads = std::max(1, ctx.threads);
   if (shared) {
-#pragma omp parallel for num_threads(threads) schedule(static) if (s.batch > 1)
-    for (int64_t b = 0; b < s.batch; ++b) head_c[b] = head_constant(s, cols, x + b * n * d, out + b * n * cols);
+    const bool by_head = s.batch >= threads;
+#pragma omp parallel for num_threads(threads) schedule(static) if (by_head)
+    for (int64_t b = 0; b < s.batch; ++b)
+      head_c[b] = head_constant(s, cols, x + b * n * d, out + b * n * cols, by_head ? 1 : threads);
     if (shift_out != nullptr)
       for (int64_t b = 0; b < s.batch; ++b) shift_out[b] = static_cast<T>(head_c[b]);
   }
