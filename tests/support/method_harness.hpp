@@ -52,10 +52,10 @@ inline Inputs make_inputs(Shape s, uint64_t seed, double scale = 1.0, bool smoot
   return in;
 }
 
-// Masked softmax attention by plain loops, in T (double: the reference; float: the "plain fp32
-// implementation" whose error sets the tolerance, FlashAttention's rule).
-template <class T>
-std::vector<T> naive_attention(const Inputs& in, const ops::AttentionMask& mask) {
+// Softmax attention restricted to `allows(head, i, j)`, by plain loops in T (double: the reference;
+// float: the "plain fp32 implementation" whose error sets the tolerance, FlashAttention's rule).
+template <class T, class Allows>
+std::vector<T> attention_by_loops(const Inputs& in, const Allows& allows) {
   const int64_t n = in.shape.seq_len, d = in.shape.head_dim;
   std::vector<T> out(in.q.size());
   std::vector<T> p(static_cast<size_t>(n));
@@ -68,7 +68,7 @@ std::vector<T> naive_attention(const Inputs& in, const ops::AttentionMask& mask)
     for (int64_t i = 0; i < n; ++i) {
       T mx = -std::numeric_limits<T>::infinity();
       for (int64_t j = 0; j < n; ++j) {
-        if (!mask.allows(i, j)) continue;
+        if (!allows(h, i, j)) continue;
         T s = 0;
         for (int64_t c = 0; c < d; ++c) s += T(q[i * d + c]) * T(k[j * d + c]);
         p[j] = s * scale;
@@ -76,7 +76,7 @@ std::vector<T> naive_attention(const Inputs& in, const ops::AttentionMask& mask)
       }
       T sum = 0;
       for (int64_t j = 0; j < n; ++j) {
-        p[j] = mask.allows(i, j) ? std::exp(p[j] - mx) : T(0);
+        p[j] = allows(h, i, j) ? std::exp(p[j] - mx) : T(0);
         sum += p[j];
       }
       for (int64_t c = 0; c < d; ++c) {
@@ -87,6 +87,12 @@ std::vector<T> naive_attention(const Inputs& in, const ops::AttentionMask& mask)
     }
   }
   return out;
+}
+
+// The same for a structured AttentionMask (causal, window, blocks).
+template <class T>
+std::vector<T> naive_attention(const Inputs& in, const ops::AttentionMask& mask) {
+  return attention_by_loops<T>(in, [&](int64_t, int64_t i, int64_t j) { return mask.allows(i, j); });
 }
 
 struct MethodRun {
