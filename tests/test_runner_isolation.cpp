@@ -13,6 +13,15 @@
 #include "runner/fault_injection.hpp"
 #include "runner/sweep.hpp"
 
+// AddressSanitizer takes over SIGSEGV and huge allocations (it reports and aborts instead of
+// raising the signal or std::bad_alloc) and its shadow memory inflates RSS, so the fault and RSS
+// tests assert different behaviour under the asan preset: they skip there, with this reason.
+#if defined(__SANITIZE_ADDRESS__)
+#define ATTN_SKIP_UNDER_ASAN() GTEST_SKIP() << "fault injection and RSS are not meaningful under AddressSanitizer"
+#else
+#define ATTN_SKIP_UNDER_ASAN() (void)0
+#endif
+
 namespace attn {
 namespace {
 
@@ -48,6 +57,7 @@ std::map<std::string, CaseResult> by_id(const Report& r) {
 const char* kG64 = "gaussian/N=64/d=32/B=1/H=2/fp32/seed=0";
 
 TEST(Isolation, EveryInjectedFaultIsRecordedAndTheSweepCompletes) {
+  ATTN_SKIP_UNDER_ASAN();
   const auto dir = temp_dir("faults");
   const Spec spec = load_spec_file(ATTNBENCH_SOURCE_DIR "/bench_specs/smoke.json");
   const std::map<std::string, std::pair<std::string, std::string>> faults = {
@@ -116,6 +126,7 @@ TEST(Isolation, IsolatedAndInProcessRunsMeasureTheSame) {
 }
 
 TEST(Isolation, PeakRssIsPerCase) {
+  ATTN_SKIP_UNDER_ASAN();
   // Exact attention holds the N x N scores (16 MiB at N = 2048, one head); mean-v holds O(N d).
   // Both run in one worker, exact first: if the peak were not reset per case, mean-v would
   // inherit exact's.
@@ -175,6 +186,7 @@ TEST(Isolation, AHungReferenceTimesOutTheWholeGroupOnly) {
 }
 
 TEST(Isolation, ACrashWhileMakingTheReferenceFailsTheGroupOnly) {
+  ATTN_SKIP_UNDER_ASAN();
   const auto dir = temp_dir("crashref");
   const Spec spec = parse_spec_text(R"({"name": "crash", "inputs": {"seq_len": [16, 24], "head_dim": 8},
       "methods": [{"name": "exact"}, {"name": "flash"}], "repetitions": 1, "warmup": 0})",
