@@ -50,6 +50,22 @@ TEST(ErrorMetrics, OppositeRowHasCosineMinusOne) {
   EXPECT_NEAR(m.rel_fro, 2.0, 1e-15);
 }
 
+TEST(ErrorMetrics, ScaleInvariantErrorForgivesOneGlobalScale) {
+  // A = 2R: rel_fro 1, but a = 1/2 recovers R exactly.
+  const std::vector<float> a = {2, 4, -6, 8};
+  const std::vector<double> r = {1, 2, -3, 4};
+  const auto m = compare_outputs(a.data(), r.data(), 2, 2);
+  EXPECT_NEAR(m.rel_fro, 1.0, 1e-15);
+  EXPECT_NEAR(m.scale_inv_rel_fro, 0.0, 1e-7);
+  // R = [[3, 4], [0, 1]], A = [[3, 4], [1, 1]]: <A,R> = 26, |A|^2 = 27, |R|^2 = 26, so the best
+  // a = 26/27 leaves sqrt(1 - 26/27) of R; a = 1 would leave 1/sqrt(26).
+  const std::vector<float> a2 = {3, 4, 1, 1};
+  const std::vector<double> r2 = {3, 4, 0, 1};
+  const auto m2 = compare_outputs(a2.data(), r2.data(), 2, 2);
+  EXPECT_NEAR(m2.scale_inv_rel_fro, std::sqrt(1.0 - 26.0 / 27.0), 1e-12);
+  EXPECT_LT(m2.scale_inv_rel_fro, m2.rel_fro);
+}
+
 TEST(ErrorMetrics, ZeroRows) {
   // Row 0 zero in both -> cos 1; row 1 zero only in A -> 0; row 2 zero only in R -> 0.
   const std::vector<float> a = {0, 0, 0, 0, 1, 1};
@@ -85,6 +101,7 @@ TEST(ErrorMetrics, NonFiniteIsCountedAndPoisonsTheNumbers) {
   EXPECT_TRUE(std::isnan(m.max_abs));
   EXPECT_TRUE(std::isnan(m.mean_cos));
   EXPECT_TRUE(std::isnan(m.min_cos));
+  EXPECT_TRUE(std::isnan(m.scale_inv_rel_fro));
   const auto j = to_json(m);
   EXPECT_TRUE(j.at("rel_fro").is_null());
   EXPECT_TRUE(j.at("min_cos").is_null());
@@ -96,7 +113,7 @@ TEST(ErrorMetrics, JsonHasEveryField) {
   const std::vector<float> a = {3, 4, 1, 1};
   const std::vector<double> r = {3, 4, 0, 1};
   const auto j = to_json(compare_outputs(a.data(), r.data(), 2, 2));
-  for (const char* key : {"rel_fro", "max_abs", "mean_cos", "min_cos", "nonfinite"}) {
+  for (const char* key : {"rel_fro", "max_abs", "mean_cos", "min_cos", "scale_inv_rel_fro", "nonfinite"}) {
     ASSERT_TRUE(j.contains(key)) << key;
     EXPECT_TRUE(j[key].is_number()) << key;
   }

@@ -131,7 +131,8 @@ TEST(ReportJson, EveryDesignFieldIsPresent) {
            "results[0].flops.dense", "results[0].flops.algorithmic", "results[0].gflops_per_s",
            "results[0].gflops_algorithmic_per_s",
            "results[0].error.reference", "results[0].error.rel_fro", "results[0].error.max_abs",
-           "results[0].error.mean_cos", "results[0].error.min_cos", "results[0].error.own_rel_fro",
+           "results[0].error.mean_cos", "results[0].error.min_cos", "results[0].error.scale_inv_rel_fro",
+           "results[0].error.own_rel_fro",
            "results[0].error.own_max_abs", "results[0].error.trivial_rel_fro",
            "results[0].error.noise_floor_rel_fro", "results[0].error.attn_rel_fro", "results[0].error.attn_row_kl",
            "results[0].diagnostics.bad_rows", "results[1].error.rel_fro"}) {

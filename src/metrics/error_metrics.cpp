@@ -26,7 +26,7 @@ double row_cosine(double dot, double norm2_a, double norm2_r) {
 template <typename Ref>
 ErrorMetrics compare(const float* approx, const Ref* ref, int64_t rows, int64_t cols) {
   ErrorMetrics m;
-  double diff2 = 0, ref2 = 0, max_abs = 0, cos_sum = 0, cos_min = 1.0;
+  double diff2 = 0, ref2 = 0, approx2 = 0, cross = 0, max_abs = 0, cos_sum = 0, cos_min = 1.0;
   for (int64_t i = 0; i < rows; ++i) {
     const float* a = approx + i * cols;
     const Ref* r = ref + i * cols;
@@ -46,6 +46,8 @@ ErrorMetrics compare(const float* approx, const Ref* ref, int64_t rows, int64_t 
       r2 += rv * rv;
     }
     ref2 += r2;
+    approx2 += a2;
+    cross += dot;
     const double c = row_cosine(dot, a2, r2);
     cos_sum += c;
     cos_min = std::min(cos_min, c);
@@ -53,12 +55,19 @@ ErrorMetrics compare(const float* approx, const Ref* ref, int64_t rows, int64_t 
   if (m.nonfinite > 0) {
     // Numbers computed over the finite entries only would flatter a broken output; the status
     // `nonfinite` is the verdict and the error fields say "no value" (null in JSON).
-    m.rel_fro = m.max_abs = m.mean_cos = m.min_cos = kNaN;
+    m.rel_fro = m.max_abs = m.mean_cos = m.min_cos = m.scale_inv_rel_fro = kNaN;
     return m;
   }
   // A zero reference has no scale to be relative to: report the absolute ||A - R||_F instead
   // (documented in docs/report-schema.md), which is still 0 exactly when the outputs agree.
   m.rel_fro = ref2 > 0 ? std::sqrt(diff2) / std::sqrt(ref2) : std::sqrt(diff2);
+  // With a* = <A,R>/||A||^2, ||a*A - R||^2 = ||R||^2 (1 - cos^2(A, R)); a zero A leaves all of R.
+  if (ref2 > 0) {
+    const double cos2 = approx2 > 0 ? cross * cross / (approx2 * ref2) : 0.0;
+    m.scale_inv_rel_fro = std::min(m.rel_fro, std::sqrt(std::max(0.0, 1.0 - cos2)));
+  } else {
+    m.scale_inv_rel_fro = m.rel_fro;
+  }
   m.max_abs = max_abs;
   m.mean_cos = rows > 0 ? cos_sum / static_cast<double>(rows) : 1.0;
   m.min_cos = rows > 0 ? cos_min : 1.0;
@@ -82,6 +91,7 @@ nlohmann::json to_json(const ErrorMetrics& e) {
           {"max_abs", number_or_null(e.max_abs)},
           {"mean_cos", number_or_null(e.mean_cos)},
           {"min_cos", number_or_null(e.min_cos)},
+          {"scale_inv_rel_fro", number_or_null(e.scale_inv_rel_fro)},
           {"nonfinite", e.nonfinite}};
 }
 

@@ -105,6 +105,7 @@ std::optional<ErrorMetrics> read_metrics(const Fields& e, const std::string& pre
   m.max_abs = e.opt_real(key("max_abs").c_str()).value_or(kNaN);
   m.mean_cos = e.opt_real(key("mean_cos").c_str()).value_or(kNaN);
   m.min_cos = e.opt_real(key("min_cos").c_str()).value_or(kNaN);
+  m.scale_inv_rel_fro = e.opt_real(key("scale_inv_rel_fro").c_str()).value_or(kNaN);
   return m;
 }
 
@@ -153,11 +154,13 @@ json to_json(const CaseResult& r) {
       {"max_abs", field_of(e, &ErrorMetrics::max_abs)},
       {"mean_cos", field_of(e, &ErrorMetrics::mean_cos)},
       {"min_cos", field_of(e, &ErrorMetrics::min_cos)},
+      {"scale_inv_rel_fro", field_of(e, &ErrorMetrics::scale_inv_rel_fro)},
       {"nonfinite", e ? json(e->nonfinite) : json(nullptr)},
       {"own_rel_fro", field_of(o, &ErrorMetrics::rel_fro)},
       {"own_max_abs", field_of(o, &ErrorMetrics::max_abs)},
       {"own_mean_cos", field_of(o, &ErrorMetrics::mean_cos)},
       {"own_min_cos", field_of(o, &ErrorMetrics::min_cos)},
+      {"own_scale_inv_rel_fro", field_of(o, &ErrorMetrics::scale_inv_rel_fro)},
       {"own_nonfinite", o ? json(o->nonfinite) : json(nullptr)},
       {"trivial_rel_fro", optional(r.trivial_rel_fro)},
       {"noise_floor_rel_fro", optional(r.noise_floor_rel_fro)},
