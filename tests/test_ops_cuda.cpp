@@ -1,38 +1,24 @@
-// CPU vs GPU for the ops that have a CUDA version (gemm, softmax_rows): the same host inputs on
-// both devices, normalized MSE below 1e-7 (ggml's test-backend-ops rule). Skips cleanly without a
-// device; ops without a CUDA version must say `unsupported`, never run silently on the CPU.
+// CPU vs GPU for gemm and softmax_rows (the other ported ops have their own test_ops_cuda_*.cpp): the
+// same host inputs on both devices, normalized MSE below 1e-7 (ggml's test-backend-ops rule). Skips
+// cleanly without a device; ops without a CUDA version must say `unsupported` with the op's name,
+// never run silently on the CPU.
 #include <gtest/gtest.h>
 
 #include "core/cuda_session.hpp"
 #include "core/device_memory.hpp"
 #include "core/error.hpp"
-#include "ops/flash_attention.hpp"
 #include "ops/gemm.hpp"
 #include "ops/softmax.hpp"
+#include "ops/topk.hpp"
+#include "cuda_testing.hpp"
 #include "ops_testing.hpp"
 
 namespace attn::ops {
 namespace {
 
-// A device copy of a host vector, freed with the test.
-template <class T>
-struct DeviceVector {
-  explicit DeviceVector(const std::vector<T>& host) : n(host.size()) {
-    ptr = static_cast<T*>(device_alloc(Device::cuda, n * sizeof(T)));
-    copy_bytes(ptr, Device::cuda, host.data(), Device::cpu, n * sizeof(T));
-  }
-  ~DeviceVector() { device_free(Device::cuda, ptr); }
-  std::vector<T> to_host() const {
-    std::vector<T> out(n);
-    copy_bytes(out.data(), Device::cpu, ptr, Device::cuda, n * sizeof(T));
-    return out;
-  }
-  T* ptr = nullptr;
-  std::size_t n;
-};
+using testing::DeviceVector;
 
-#define SKIP_WITHOUT_GPU() \
-  if (!cuda_available()) GTEST_SKIP() << "no CUDA device on this machine (or a CPU-only build)"
+#define SKIP_WITHOUT_GPU() ATTN_SKIP_WITHOUT_GPU()
 
 template <class T>
 void gemm_case(CudaSession& session, GemmShape s) {
@@ -101,9 +87,14 @@ TEST(OpsCuda, OpsWithoutCudaSayUnsupported) {
   CudaSession session;
   Workspace gpu_ws(Device::cuda);
   const Context gpu = session.make_context(gpu_ws, 1);
-  FlashShape s{.seq_len = 4, .head_dim = 2};
-  float dummy[8] = {};
-  EXPECT_THROW(flash_attention<float>(gpu, s, 1.f, dummy, dummy, dummy, dummy), UnsupportedError);
+  DeviceVector<float> x(std::size_t(8));
+  DeviceVector<int64_t> idx(std::size_t(8));
+  try {
+    topk_indices<float>(gpu, 2, 4, 2, x.ptr, idx.ptr);
+    ADD_FAILURE() << "expected UnsupportedError";
+  } catch (const UnsupportedError& e) {
+    EXPECT_NE(std::string(e.what()).find("topk_indices"), std::string::npos) << e.what();  // names the op
+  }
 }
 
 TEST(OpsCuda, SessionNeedsADevice) {

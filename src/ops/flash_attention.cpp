@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "ops/cpu/flash_attention.hpp"
+#include "ops/cuda/flash_attention.hpp"
 #include "ops/dispatch.hpp"
 
 namespace attn::ops {
@@ -35,7 +36,8 @@ void flash_attention(const Context& ctx, const FlashShape& s, T scale, const T* 
   }
   ATTN_CHECK(q != nullptr && k != nullptr && v != nullptr && out != nullptr, "flash_attention: null operand");
   ATTN_CHECK(ctx.workspace != nullptr, "flash_attention: the context needs a workspace for its tiles");
-  ATTN_DISPATCH_CPU_ONLY(ctx, "flash_attention", cpu::flash_attention(ctx, s, scale, q, k, v, out, lse));
+  ATTN_DISPATCH(ctx, "flash_attention", cpu::flash_attention(ctx, s, scale, q, k, v, out, lse),
+                cuda::flash_attention(ctx, s, scale, q, k, v, out, lse));
 }
 
 template void flash_attention<float>(const Context&, const FlashShape&, float, const float*, const float*,
