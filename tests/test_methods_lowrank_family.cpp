@@ -2,6 +2,7 @@
 // kernel.md cards 4-7): exactness limits, convergence over 4 seeds, and the memory model.
 #include <gtest/gtest.h>
 
+#include "core/error.hpp"
 #include "ops/segment_means.hpp"
 #include "support/method_harness.hpp"
 
@@ -104,6 +105,42 @@ TEST(LowRankConvergence, RandomizedProjectionsConvergeOverSeeds) {
   const double sms = mean_error("sms-nystrom", in, ref, 64);
   EXPECT_TRUE(std::isfinite(sms));
   EXPECT_LT(sms, 2.0);
+}
+
+TEST(LunaCausal, DefaultPackTurnsRandomAndTheFutureNeverLeaks) {
+  // kernel.md card 5, causal: segment means would read the future, so `auto` resolves to random P;
+  // an explicit segq is a skipped case with the reason, never a silently leaky run.
+  Inputs in = make_inputs({1, 2, 97, 16}, 56, 0.7);
+  const MethodRun a = run_method("luna", in, true, 0, {.rank = 8});
+  EXPECT_EQ(a.params.get_string("pack"), "random") << a.replay;
+  for (int64_t h = 0; h < 2; ++h)
+    for (int64_t i = 60; i < 97; ++i)
+      for (int64_t c = 0; c < 16; ++c) {
+        const auto at = static_cast<std::size_t>((h * 97 + i) * 16 + c);
+        in.q[at] += 2.0f;
+        in.k[at] -= 1.0f;
+        in.v[at] *= -4.0f;
+      }
+  const MethodRun b = run_method("luna", in, true, 0, {.rank = 8});
+  double past = 0, future = 0;
+  for (int64_t h = 0; h < 2; ++h)
+    for (int64_t i = 0; i < 97; ++i)
+      for (int64_t c = 0; c < 16; ++c) {
+        const auto at = static_cast<std::size_t>((h * 97 + i) * 16 + c);
+        (i < 60 ? past : future) += std::abs(a.out[at] - b.out[at]);
+      }
+  EXPECT_EQ(past, 0.0) << a.replay;
+  EXPECT_GT(future, 1.0) << a.replay;
+  EXPECT_THROW(run_method("luna", in, true, 0, {.rank = 8}, {{"pack", std::string("segq")}}), UnsupportedError);
+  EXPECT_EQ(run_method("luna", in, false, 0, {.rank = 8}).params.get_string("pack"), "segq");
+}
+
+TEST(LunaCausal, TrackedPeakMatchesEstimate) {
+  const Inputs in = make_inputs({1, 2, 4096, 64}, 57, 0.5);
+  const MethodRun run = run_method("luna", in, true, 0, {.rank = 128});
+  const double peak = static_cast<double>(run.peak_bytes);
+  EXPECT_LE(std::abs(peak - run.estimate_bytes), 0.1 * run.estimate_bytes + 64 * 1024)
+      << "peak " << peak << " estimate " << run.estimate_bytes << "; " << run.replay;
 }
 
 TEST(LowRankMemory, TrackedPeakMatchesEstimate) {

@@ -11,10 +11,15 @@
 // softmax only.
 // Complexity: O(N l d) time, O(N l) memory.
 // Exactness: pack=identity (l = N) equals softmax attention.
-// Parameters: pack_len (= rank; 256), pack (segq).
+// Causal: the official LunarCausalAttention, a different operator again (kernel.md card 5): pack
+// weights A[i, j] = elu(k_i . p_j / sqrt d) + 1 (unnormalized), prefix means over t of A^T K and
+// A^T V, out_t = softmax(q_t K~_t^T / sqrt d) V~_t (ops/nested_causal_attention). Segment means use
+// the future, so causal runs take P = N(0, I) (pack=random); its output weights do not sum to 1, so
+// read scale_inv_rel_fro next to rel_fro.
+// Parameters: pack_len (= rank; 256), pack (auto: segq when bidirectional, random when causal).
 // Deviations: untied pack keys/values (the official encoder ties pack K = V = X W_pc) and no learned
-// projections, as the card's harness adaptation says. The causal variant (elu+1 pack weights with
-// 1/t normalization, a different operator again) is not implemented: causal cases are unsupported.
+// projections, as the card's harness adaptation says; the causal pack weights use k_i where the
+// official code uses the raw layer input x_i (the card's adaptation, since there is no X here).
 #include <cmath>
 #include <vector>
 
@@ -24,6 +29,7 @@
 #include "methods/registry.hpp"
 #include "ops/flash_attention.hpp"
 #include "ops/gemm.hpp"
+#include "ops/nested_causal_attention.hpp"
 #include "ops/segment_means.hpp"
 #include "ops/softmax.hpp"
 
@@ -31,6 +37,11 @@ namespace attn {
 namespace {
 
 using ops::Trans;
+
+ops::NestedCausalShape causal_shape(const CaseShape& s, int64_t pack_len) {
+  return {.batch = s.heads_total(), .seq_len = s.seq_len, .head_dim = s.head_dim, .value_dim = s.head_dim,
+          .pack_len = pack_len, .pack_stride = 0};
+}
 
 class Luna final : public Method {
  public:
@@ -50,6 +61,11 @@ class Luna final : public Method {
     const int64_t bh = s.heads_total(), n = s.seq_len, d = s.head_dim, l = config_.params.get_int("pack_len");
     const auto& pack = config_.params.get_string("pack");
     const float scale = 1.0f / std::sqrt(static_cast<float>(d));
+    if (s.causal) {  // apply_budget allows only pack=random here
+      ops::nested_causal_attention<float>(ctx, causal_shape(s, l), scale, random_p_, q.ptr<float>(), k.ptr<float>(),
+                                          v.ptr<float>(), out.ptr<float>());
+      return;
+    }
     if (pack == "identity") {  // A = I: K_P = K, V_P = V
       const ops::FlashShape fs{.batch = bh, .seq_len = n, .head_dim = d, .tiles = ops::default_flash_tiles(d)};
       ops::flash_attention<float>(ctx, fs, scale, q.ptr<float>(), k.ptr<float>(), v.ptr<float>(), out.ptr<float>());
@@ -87,7 +103,11 @@ class Luna final : public Method {
 void apply_luna_budget(const Budget& budget, const CaseShape& s, const std::vector<std::string>& explicit_params,
                        ParamSet& p, Realized& r) {
   const int64_t l = apply_rank(budget, explicit_params, p, "pack_len");
+  if (p.get_string("pack") == "auto") p.set("pack", std::string(s.causal ? "random" : "segq"));
   const auto& pack = p.get_string("pack");
+  if (s.causal && pack != "random")
+    throw UnsupportedError("causal luna needs pack=random (pack=" + pack +
+                           (pack == "identity" ? " is not a causal operator)" : " uses future tokens)"));
   if (pack == "segq" || pack == "segk") require_within_seq_len("pack_len", l, s.seq_len);
   if (pack == "identity" && l != s.seq_len) throw UnsupportedError("pack=identity needs pack_len = seq_len");
   r.rank = l;
@@ -97,6 +117,10 @@ double luna_flops(const CaseShape& s, const ParamSet& p) {
   const double n = static_cast<double>(s.seq_len), d = static_cast<double>(s.head_dim);
   const double l = static_cast<double>(p.get_int("pack_len"));
   if (p.get_string("pack") == "identity") return 4.0 * s.heads_total() * n * n * d;
+  if (s.causal) {  // per chunk: K P^T, Q S_K^T, two state updates, W S_V, and three C x C products
+    const double c = static_cast<double>(std::min<int64_t>(causal_shape(s, 1).chunk, s.seq_len));
+    return 2.0 * s.heads_total() * n * (4 * l * d + l * d + c * (d + 2 * l + d));
+  }
   return static_cast<double>(s.heads_total()) * (n * d + 4 * (2 * n * l * d) + 10 * n * l);
 }
 
@@ -109,6 +133,10 @@ double luna_workspace(const CaseShape& s, const ParamSet& p, int threads) {
                              .tiles = ops::default_flash_tiles(s.head_dim)};
     return static_cast<double>(ops::flash_attention_scratch_bytes(fs, sizeof(float), threads));
   }
+  if (s.causal)
+    return l * d * sizeof(float) +
+           static_cast<double>(ops::nested_causal_attention_scratch_bytes(causal_shape(s, static_cast<int64_t>(l)),
+                                                                         sizeof(float), threads));
   const double p_floats = pack == "random" ? l * d : bh * l * d;
   return (2 * bh * l * n + 2 * bh * l * d + p_floats) * sizeof(float);
 }
@@ -120,14 +148,15 @@ const MethodRegistration kRegistration{MethodInfo{
     .paper = "Ma et al., Luna: Linear Unified Nested Attention, NeurIPS 2021",
     .params = {{.name = "pack_len", .type = ParamType::integer, .default_value = int64_t{256}, .min = 1,
                 .max = 1 << 24, .doc = "packed length l (rank)"},
-               {.name = "pack", .type = ParamType::string, .default_value = std::string("segq"),
-                .choices = {"segq", "segk", "random", "identity"},
-                .doc = "pack sequence P: segment means of Q or K, N(0, I), or identity (l = N, exact)"}},
+               {.name = "pack", .type = ParamType::string, .default_value = std::string("auto"),
+                .choices = {"auto", "segq", "segk", "random", "identity"},
+                .doc = "pack sequence P: segment means of Q or K, N(0, I), or identity (l = N, exact); "
+                       "auto = segq, or random when causal"}},
     .budget_doc = "rank = packed length l",
     .uses_rank = true,
-    .supports_causal = false,
+    .supports_causal = true,
     .subquadratic = true,
-    .complexity = "O(N l d) time, O(N l) memory",
+    .complexity = "O(N l d) time, O(N l) memory (causal: O(l d + C l) per head)",
     .apply_budget = apply_luna_budget,
     .flops = luna_flops,
     .workspace_bytes = luna_workspace,
