@@ -8,7 +8,7 @@ namespace attn::ops {
 
 template <class T>
 void mis_weights(const Context& ctx, const MisShape& s, const T* lq, const T* lse_k, const T* lmu, const T* aux, T* out) {
-  ATTN_CHECK(s.batch > 0 && s.proposals > 0 && s.queries > 0, "mis_weights: sizes must be positive");
+  ATTN_CHECK(s.batch > 0 && s.proposals > 0 && s.queries > 0 && s.samples > 0, "mis_weights: sizes must be positive");
   ATTN_CHECK(lq && lse_k && lmu && out, "mis_weights: null operand");
   ATTN_CHECK(aux != nullptr || s.kind == MisKind::bh, "mis_weights: opt and biased need the aux matrix");
   ATTN_DISPATCH_CPU_ONLY(ctx, "mis_weights", cpu::mis_weights(ctx, s, lq, lse_k, lmu, aux, out));

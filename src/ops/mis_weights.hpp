@@ -5,6 +5,11 @@
 //   bh:     log alpha = 0,              logprop_c = lse_c' Lmu[c,:]
 //   biased: log alpha_nc = aux[c,n],    logprop_c = lse_c' Lmu[c,:]
 //   L[c,n] = log alpha_nc + Lq[c,n] + lse_k[c] - logprop_c;   out[n, c] = softmax over c of L[:, n].
+// With `samples` S > 1 draws per proposal (the code's multisample training mode, generalized), there
+// are P = S C sample rows, row p drawn from proposal p % C (the code's mu.repeat order); Lmu[p, c']
+// is still taken against the C distinct proposals, and every formula above reads row p with c = p % C
+// against the code's repeated proposal list: lse over the S C repeated columns = log S + lse_c'
+// Lmu[p, :], and aux[c, n], its mean over c, are those of proposal p % C.
 #pragma once
 
 #include <cstdint>
@@ -18,13 +23,14 @@ enum class MisKind { opt, bh, biased };
 struct MisShape {
   int64_t batch = 1;
   int64_t proposals = 0;  // C
+  int64_t samples = 1;    // S draws per proposal: P = S C sample rows
   int64_t queries = 0;    // N
   MisKind kind = MisKind::opt;
   double alpha_coeff = 1.0;
 };
 
-// lq, aux: [batch, C, N] (aux unused for bh; may be null then); lse_k: [batch, C]; lmu: [batch, C, C];
-// out: [batch, N, C].
+// lq: [batch, P, N]; aux: [batch, C, N] (unused for bh; may be null then); lse_k: [batch, P];
+// lmu: [batch, P, C]; out: [batch, N, P]   (P = samples * proposals; with S = 1 every P is C).
 template <class T>
 void mis_weights(const Context& ctx, const MisShape& s, const T* lq, const T* lse_k, const T* lmu, const T* aux, T* out);
 

@@ -32,6 +32,12 @@ void col_sq_norms(const Context& ctx, const RowShape& s, T scale, const T* x, T*
   ATTN_DISPATCH_CPU_ONLY(ctx, "col_sq_norms", cpu::col_sq_norms(ctx, s, scale, x, out));
 }
 template <class T>
+void col_sums(const Context& ctx, const RowShape& s, T scale, const T* x, T* out) {
+  check(s, x, "col_sums");
+  ATTN_CHECK(out != nullptr, "col_sums: null output");
+  ATTN_DISPATCH_CPU_ONLY(ctx, "col_sums", cpu::col_sums(ctx, s, scale, x, out));
+}
+template <class T>
 void row_sums(const Context& ctx, const RowShape& s, const T* x, T* out) {
   check(s, out, "row_sums");
   check(s, x, "row_sums");
@@ -101,6 +107,7 @@ int64_t divide_rows_guarded(const Context& ctx, const RowShape& s, const T* den,
   template void row_sq_norms<T>(const Context&, const RowShape&, T, const T*, T*);                               \
   template void col_sq_norms<T>(const Context&, const RowShape&, T, const T*, T*);                               \
   template void row_sums<T>(const Context&, const RowShape&, const T*, T*);                                      \
+  template void col_sums<T>(const Context&, const RowShape&, T, const T*, T*);                                   \
   template void row_logsumexp<T>(const Context&, const RowShape&, const T*, T*);                                 \
   template void add_bias<T>(const Context&, const RowShape&, const T*, const T*, int64_t, T*);                   \
   template void scale_rows_cols<T>(const Context&, const RowShape&, const T*, const T*, T*);                     \

@@ -24,6 +24,9 @@ void row_sq_norms(const Context& ctx, const RowShape& s, T scale, const T* x, T*
 // out[b, c] = scale * sum_r x[b, r, c]^2   (out: batch * cols).
 template <class T>
 void col_sq_norms(const Context& ctx, const RowShape& s, T scale, const T* x, T* out);
+// out[b, c] = scale * sum_r x[b, r, c]   (out: batch * cols; Skeinformer's column sums of V).
+template <class T>
+void col_sums(const Context& ctx, const RowShape& s, T scale, const T* x, T* out);
 // out[b, r] = sum_c x[b, r, c].
 template <class T>
 void row_sums(const Context& ctx, const RowShape& s, const T* x, T* out);

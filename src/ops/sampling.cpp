@@ -29,6 +29,14 @@ void sample_categorical_rows(const Context& ctx, const SampleShape& s, const T* 
   ATTN_DISPATCH_CPU_ONLY(ctx, "sample_categorical_rows", cpu::sample_categorical_rows(ctx, s, probs, rng, offset, idx));
 }
 
+template <class T>
+void add_gaussian_noise(const Context& ctx, int64_t n, double sd, const Rng& rng, uint64_t offset, T* x) {
+  ATTN_CHECK(n >= 0 && sd >= 0 && (n == 0 || x != nullptr), "add_gaussian_noise: bad operands");
+  ATTN_DISPATCH_CPU_ONLY(ctx, "add_gaussian_noise", cpu::add_gaussian_noise(ctx, n, sd, rng, offset, x));
+}
+
+template void add_gaussian_noise<float>(const Context&, int64_t, double, const Rng&, uint64_t, float*);
+template void add_gaussian_noise<double>(const Context&, int64_t, double, const Rng&, uint64_t, double*);
 template void sample_without_replacement<float>(const Context&, const SampleShape&, const float*, const float*, double,
                                                 const Rng&, uint64_t, int64_t*);
 template void sample_without_replacement<double>(const Context&, const SampleShape&, const double*, const double*,

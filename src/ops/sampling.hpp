@@ -34,4 +34,10 @@ template <class T>
 void sample_categorical_rows(const Context& ctx, const SampleShape& s, const T* probs, const Rng& rng, uint64_t offset,
                              int64_t* idx);
 
+// x[i] += sd * z_i for i < n, with z_i = rng.normal(offset + i) (Philox Box-Muller, so a CUDA
+// version generates the same noise in place): randomized attention's per-query noise, too large
+// (samples x N x d per head) to draw on the host and copy.
+template <class T>
+void add_gaussian_noise(const Context& ctx, int64_t n, double sd, const Rng& rng, uint64_t offset, T* x);
+
 }  // namespace attn::ops

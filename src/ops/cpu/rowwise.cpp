@@ -46,6 +46,19 @@ void col_sq_norms(const Context& ctx, const RowShape& s, T scale, const T* x, T*
 }
 
 template <class T>
+void col_sums(const Context& ctx, const RowShape& s, T scale, const T* x, T* out) {
+#pragma omp parallel for num_threads(nthreads(ctx, s.batch * s.rows * s.cols)) schedule(static)
+  for (int64_t b = 0; b < s.batch; ++b) {
+    std::vector<double> acc(static_cast<size_t>(s.cols), 0.0);
+    for (int64_t r = 0; r < s.rows; ++r) {
+      const T* row = x + b * s.stride + r * s.ld;
+      for (int64_t c = 0; c < s.cols; ++c) acc[c] += row[c];
+    }
+    for (int64_t c = 0; c < s.cols; ++c) out[b * s.cols + c] = static_cast<T>(scale * acc[c]);
+  }
+}
+
+template <class T>
 void row_sums(const Context& ctx, const RowShape& s, const T* x, T* out) {
   const int64_t total = s.batch * s.rows;
 #pragma omp parallel for num_threads(nthreads(ctx, total * s.cols)) schedule(static)
@@ -196,6 +209,7 @@ int64_t divide_rows_guarded(const Context&, const RowShape& s, const T* den, dou
   template void row_sq_norms<T>(const Context&, const RowShape&, T, const T*, T*);                               \
   template void col_sq_norms<T>(const Context&, const RowShape&, T, const T*, T*);                               \
   template void row_sums<T>(const Context&, const RowShape&, const T*, T*);                                      \
+  template void col_sums<T>(const Context&, const RowShape&, T, const T*, T*);                                   \
   template void row_logsumexp<T>(const Context&, const RowShape&, const T*, T*);                                 \
   template void add_bias<T>(const Context&, const RowShape&, const T*, const T*, int64_t, T*);                   \
   template void scale_rows_cols<T>(const Context&, const RowShape&, const T*, const T*, T*);                     \

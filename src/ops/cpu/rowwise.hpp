@@ -8,6 +8,7 @@ namespace attn::ops::cpu {
 
 template <class T> void row_sq_norms(const Context& ctx, const RowShape& s, T scale, const T* x, T* out);
 template <class T> void col_sq_norms(const Context& ctx, const RowShape& s, T scale, const T* x, T* out);
+template <class T> void col_sums(const Context& ctx, const RowShape& s, T scale, const T* x, T* out);
 template <class T> void row_sums(const Context& ctx, const RowShape& s, const T* x, T* out);
 template <class T> void row_logsumexp(const Context& ctx, const RowShape& s, const T* x, T* out);
 template <class T>

@@ -1,6 +1,7 @@
 // CPU index sampling.
 //   without replacement: Gumbel-top-k, key_i = log(w_i) - log(-log u_i), keep the `count` largest
 //   (Efraimidis-Spirakis; equals sequential draws without replacement).
+//   gaussian noise: element i is rng.normal(offset + i), in parallel.
 //   categorical rows: inverse CDF of u over the row, in double; falls back to the last positive
 //   entry when rounding leaves u above the total.
 #include "ops/cpu/sampling.hpp"
@@ -64,6 +65,15 @@ void sample_categorical_rows(const Context& ctx, const SampleShape& s, const T* 
   }
 }
 
+template <class T>
+void add_gaussian_noise(const Context& ctx, int64_t n, double sd, const Rng& rng, uint64_t offset, T* x) {
+  if (sd == 0) return;
+#pragma omp parallel for num_threads(n > 32768 ? std::max(1, ctx.threads) : 1) schedule(static)
+  for (int64_t i = 0; i < n; ++i) x[i] += static_cast<T>(sd * rng.normal(offset + static_cast<uint64_t>(i)));
+}
+
+template void add_gaussian_noise<float>(const Context&, int64_t, double, const Rng&, uint64_t, float*);
+template void add_gaussian_noise<double>(const Context&, int64_t, double, const Rng&, uint64_t, double*);
 template void sample_without_replacement<float>(const Context&, const SampleShape&, const float*, const float*, double,
                                                 const Rng&, uint64_t, int64_t*);
 template void sample_without_replacement<double>(const Context&, const SampleShape&, const double*, const double*,

@@ -13,5 +13,7 @@ void sample_with_replacement(const Context& ctx, const SampleShape& s, const Rng
 template <class T>
 void sample_categorical_rows(const Context& ctx, const SampleShape& s, const T* probs, const Rng& rng, uint64_t offset,
                              int64_t* idx);
+template <class T>
+void add_gaussian_noise(const Context& ctx, int64_t n, double sd, const Rng& rng, uint64_t offset, T* x);
 
 }  // namespace attn::ops::cpu

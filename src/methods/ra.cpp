@@ -1,0 +1,200 @@
+// ra: randomized attention, the unbiased (quadratic) importance-sampling view of softmax attention.
+//
+// Paper: Zheng, Wang, Kong, "Linear Complexity Randomized Self-attention Mechanism", ICML 2022
+// (official code: HKUNLP/efficient-attention, efficient_attention/randomized_attention.py). Card:
+// shared/methods/kernel.md card 3.
+// Approximates: softmax. In scaled space x = q d^-1/4, y = k d^-1/4, exact attention is
+// y*_n = E_{omega ~ p_n}[f(omega)] with p_n = sum_m pi_nm N(x_n + y_m, I), pi = softmax(x y^T) and
+// f(omega) = softmax_m(omega . y_m - |y_m|^2/2) V. Per query and sample s: draw m_s ~ pi_n (inverse
+// CDF), omega = x_n + y_{m_s} + eps, out_n = mean over s of f(omega_ns).
+// Complexity: O(S N^2 d) time; O(R N) memory, streamed in blocks of R query rows (all heads at once,
+// R chosen so one block holds at most kBlockFloats scores). Causal: pi and f restricted to m <= n
+// (still unbiased for causal softmax; not in the official code).
+// Exactness: none; with noise = theory the error falls like S^-1/2 (unbiased); code_eval plateaus
+// at its bias (tested over seeds).
+// Parameters: samples (= rank; 1, the code's num_samples = 1), noise (theory: eps ~ N(0, I) in scaled
+// space, the paper's estimator; code_train: the code's training noise, unit variance on unscaled
+// q + k, i.e. N(0, d^-1/2 I) here; code_eval: no noise, the code's inference mode, biased), center
+// (sampled: q + k_{m_s}, num_samples = 1; mean_key: q + mean k, the code's num_samples = 0;
+// expected_key: q + E_pi[k], num_samples = -1; the last two are deterministic centres).
+// Budget: rank = samples per query S; density 1 (every score is computed).
+// Deviations: the code's num_samples > 1 still draws one key per query (multinomial with 1); here S
+// samples are drawn and their f averaged, the estimator the paper describes. Categorical draws use
+// the inverse CDF of a Philox uniform (the code: torch.multinomial); the noise is Philox normal
+// keyed by (seed, case, "ra/noise"), block-row layout (so reproducible for a given shape).
+#include <algorithm>
+#include <cmath>
+#include <vector>
+
+#include "core/device_memory.hpp"
+#include "core/rng.hpp"
+#include "methods/budget_helpers.hpp"
+#include "methods/registry.hpp"
+#include "ops/gather.hpp"
+#include "ops/gemm.hpp"
+#include "ops/reduce.hpp"
+#include "ops/rowwise.hpp"
+#include "ops/sampling.hpp"
+#include "ops/softmax.hpp"
+
+namespace attn {
+namespace {
+
+using ops::Trans;
+
+// Scores per block buffer (all heads): 4 Mi floats = 16 MiB, so two buffers stay modest at N = 32K.
+constexpr int64_t kBlockFloats = int64_t{1} << 22;
+
+enum class Center { sampled, mean_key, expected_key };
+
+Center center_of(const ParamSet& p) {
+  const auto& c = p.get_string("center");
+  if (c == "mean_key") return Center::mean_key;
+  if (c == "expected_key") return Center::expected_key;
+  return Center::sampled;
+}
+
+// Standard deviation of the noise added to omega in scaled space.
+double noise_sd(const CaseShape& s, const ParamSet& p) {
+  const auto& n = p.get_string("noise");
+  if (n == "code_eval") return 0.0;
+  if (n == "code_train") return std::pow(static_cast<double>(s.head_dim), -0.25);
+  return 1.0;
+}
+
+int64_t block_rows(const CaseShape& s) {
+  return std::clamp<int64_t>(kBlockFloats / std::max<int64_t>(1, s.heads_total() * s.seq_len), 1, s.seq_len);
+}
+
+class RandomizedAttention final : public Method {
+ public:
+  explicit RandomizedAttention(const MethodConfig& c) : config_(c) {}
+
+  void forward(Context& ctx, const Tensor& q, const Tensor& k, const Tensor& v, Tensor& out) override {
+    const auto& s = config_.shape;
+    const auto& p = config_.params;
+    const int64_t bh = s.heads_total(), n = s.seq_len, d = s.head_dim, rows = block_rows(s);
+    const int64_t samples = p.get_int("samples");
+    const Center center = center_of(p);
+    const double sd = noise_sd(s, p);
+    const float scale = static_cast<float>(quarter_root_scale(d)), inv_sqrt_d = scale * scale;
+    auto& ws = ctx.ws();
+    float* pi = ws.get<float>("ra.pi", bh * rows * n);
+    float* logits = ws.get<float>("ra.logits", bh * rows * n);
+    float* omega = ws.get<float>("ra.omega", bh * rows * d);
+    float* key_bias = ws.get<float>("ra.key_bias", bh * n);
+    int64_t* rows_idx = ws.get<int64_t>("ra.rows", rows);
+    int64_t* picks = center == Center::sampled ? ws.get<int64_t>("ra.picks", bh * rows) : nullptr;
+    float* key_mean = center == Center::mean_key ? ws.get<float>("ra.key_mean", bh * n * d) : nullptr;
+    const Rng pick_rng(config_.seed, config_.rng_key, "ra/picks"), noise_rng(config_.seed, config_.rng_key, "ra/noise");
+
+    // -|y_m|^2 / 2 per key, the column bias of every f logit; mean_key: the (causal) running mean of k.
+    ops::row_sq_norms<float>(ctx, ops::row_shape(n, d, bh), -0.5f * inv_sqrt_d, k.ptr<float>(), key_bias);
+    if (key_mean) ops::mean_rows<float>(ctx, bh, n, d, s.causal, k.ptr<float>(), key_mean);
+
+    std::vector<int64_t> host_rows(static_cast<size_t>(rows));
+    for (int64_t r0 = 0; r0 < n; r0 += rows) {
+      const int64_t r = std::min(rows, n - r0);
+      const ops::SoftmaxShape sm{.rows = r, .cols = n, .ld = n, .stride = rows * n, .batch = bh,
+                                 .causal = s.causal, .causal_offset = r0};
+      const ops::GatherShape own{.batch = bh, .src_rows = n, .count = r, .dim = d, .shared_index = true};
+      const ops::GatherShape picked{.batch = bh, .src_rows = n, .count = r, .dim = d};
+      for (int64_t i = 0; i < r; ++i) host_rows[i] = r0 + i;
+      copy_bytes(rows_idx, ctx.device, host_rows.data(), Device::cpu, static_cast<size_t>(r) * sizeof(int64_t));
+
+      auto scores = ops::gemm_shape(Trans::no, Trans::yes, r, n, d, bh);
+      scores.stride_a = n * d;
+      scores.stride_c = rows * n;
+      if (center != Center::mean_key) {  // pi = softmax(x y^T) for this block of queries
+        ops::gemm<float>(ctx, scores, inv_sqrt_d, q.ptr<float>() + r0 * d, k.ptr<float>(), 0.0f, pi);
+        ops::softmax_rows<float>(ctx, sm, 1.0f, pi);
+      }
+      for (int64_t t = 0; t < samples; ++t) {
+        // omega = x_n + centre + noise, [bh, r, d].
+        ops::gather_rows<float>(ctx, own, rows_idx, q.ptr<float>(), scale, 0.0f, omega);
+        if (center == Center::sampled) {
+          const uint64_t offset = static_cast<uint64_t>((t * n + r0) * bh);
+          ops::sample_categorical_rows<float>(ctx, {.batch = bh, .n = n, .count = r}, pi, pick_rng, offset, picks);
+          ops::gather_rows<float>(ctx, picked, picks, k.ptr<float>(), scale, 1.0f, omega);
+        } else if (center == Center::mean_key) {
+          ops::gather_rows<float>(ctx, own, rows_idx, key_mean, scale, 1.0f, omega);
+        } else {
+          auto expect = ops::gemm_shape(Trans::no, Trans::no, r, d, n, bh);
+          expect.stride_a = rows * n;
+          expect.stride_c = rows * d;
+          ops::gemm<float>(ctx, expect, scale, pi, k.ptr<float>(), 1.0f, omega);
+        }
+        ops::add_gaussian_noise<float>(ctx, bh * r * d, sd, noise_rng, static_cast<uint64_t>((t * n + r0) * bh * d),
+                                       omega);
+        // f logits omega . y_m - |y_m|^2/2, softmax over keys, then out += f V / S.
+        auto f = ops::gemm_shape(Trans::no, Trans::yes, r, n, d, bh);
+        f.stride_c = rows * n;
+        f.stride_a = rows * d;
+        ops::gemm<float>(ctx, f, scale, omega, k.ptr<float>(), 0.0f, logits);
+        ops::add_bias<float>(ctx, {.rows = r, .cols = n, .ld = n, .stride = rows * n, .batch = bh}, nullptr, key_bias,
+                             n, logits);
+        ops::softmax_rows<float>(ctx, sm, 1.0f, logits);
+        auto apply = ops::gemm_shape(Trans::no, Trans::no, r, d, n, bh);
+        apply.stride_a = rows * n;
+        apply.stride_c = n * d;
+        ops::gemm<float>(ctx, apply, 1.0f / static_cast<float>(samples), logits, v.ptr<float>(), t == 0 ? 0.0f : 1.0f,
+                         out.ptr<float>() + r0 * d);
+      }
+    }
+  }
+
+ private:
+  MethodConfig config_;
+};
+
+void apply_ra_budget(const Budget& budget, const CaseShape&, const std::vector<std::string>& explicit_params,
+                     ParamSet& p, Realized& r) {
+  r.rank = apply_rank(budget, explicit_params, p, "samples");
+  r.density = 1.0;
+}
+
+double ra_flops(const CaseShape& s, const ParamSet& p) {
+  const double n = static_cast<double>(s.seq_len), d = static_cast<double>(s.head_dim);
+  const double samples = static_cast<double>(p.get_int("samples"));
+  // pi scores + softmax once; per sample: the draw (a scan), the f scores, softmax and f V.
+  const double per_head = 2 * n * n * d + 5 * n * n + samples * (n * n + 2 * n * n * d + 5 * n * n + 2 * n * n * d);
+  return static_cast<double>(s.heads_total()) * per_head;
+}
+
+double ra_workspace(const CaseShape& s, const ParamSet& p, int) {
+  const double bh = static_cast<double>(s.heads_total()), n = static_cast<double>(s.seq_len),
+               d = static_cast<double>(s.head_dim), rows = static_cast<double>(block_rows(s));
+  const Center c = center_of(p);
+  const double floats = 2 * bh * rows * n + bh * rows * d + bh * n + (c == Center::mean_key ? bh * n * d : 0.0);
+  const double ints = rows + (c == Center::sampled ? bh * rows : 0.0);
+  return floats * sizeof(float) + ints * sizeof(int64_t);
+}
+
+const MethodRegistration kRegistration{MethodInfo{
+    .name = "ra",
+    .family = "sampling",
+    .summary = "Randomized attention: per-query samples from the exact softmax mixture, unbiased, quadratic",
+    .paper = "Zheng et al., Linear Complexity Randomized Self-attention Mechanism, ICML 2022",
+    .params = {{.name = "samples", .type = ParamType::integer, .default_value = int64_t{1}, .min = 1,
+                .max = 1 << 16, .doc = "samples per query S (rank); their f are averaged"},
+               {.name = "noise", .type = ParamType::string, .default_value = std::string("theory"),
+                .choices = {"theory", "code_train", "code_eval"},
+                .doc = "theory: N(0, I) in scaled space (unbiased); code_train: N(0, d^-1/2 I); code_eval: none"},
+               {.name = "center", .type = ParamType::string, .default_value = std::string("sampled"),
+                .choices = {"sampled", "mean_key", "expected_key"},
+                .doc = "q + k_m with m ~ pi (num_samples=1), q + mean k (0), q + E_pi[k] (-1)"}},
+    .budget_doc = "rank = samples per query S (density 1: every score is computed)",
+    .uses_rank = true,
+    .supports_causal = true,
+    .randomized = true,
+    .subquadratic = false,
+    .linear_in_v = true,
+    .complexity = "O(S N^2 d) time, O(R N) memory (R-row blocks)",
+    .apply_budget = apply_ra_budget,
+    .flops = ra_flops,
+    .workspace_bytes = ra_workspace,
+    .create = [](const MethodConfig& c) -> std::unique_ptr<Method> { return std::make_unique<RandomizedAttention>(c); },
+}};
+
+}  // namespace
+}  // namespace attn
