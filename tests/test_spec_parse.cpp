@@ -237,11 +237,11 @@ const BadSpec kBadSpecs[] = {
     {"rank as a string", R"({"methods": [{"name": "spectest-lowrank", "rank": "64"}]})",
      "methods[0].rank: must be an integer (got \"64\")"},
     {"rank zero in a sweep", R"({"methods": [{"name": "spectest-lowrank", "rank": [8, 0]}]})",
-     "methods[0].rank[1]: must be >= 1 (got 0)"},
+     "methods[0].rank[1]: must be in [1, 16777216] (got 0)"},
     {"fractional rank", R"({"methods": [{"name": "spectest-lowrank", "rank": 8.5}]})",
      "methods[0].rank: must be an integer (got 8.5)"},
-    {"negative N", R"({"inputs": {"seq_len": -5}})", "inputs.seq_len: must be >= 1 (got -5)"},
-    {"zero N in a sweep", R"({"inputs": {"seq_len": [64, 0]}})", "inputs.seq_len[1]: must be >= 1 (got 0)"},
+    {"negative N", R"({"inputs": {"seq_len": -5}})", "inputs.seq_len: must be in [1, 16777216] (got -5)"},
+    {"zero N in a sweep", R"({"inputs": {"seq_len": [64, 0]}})", "inputs.seq_len[1]: must be in [1, 16777216] (got 0)"},
     {"empty sweep", R"({"inputs": {"seq_len": []}})", "inputs.seq_len: empty sweep"},
     {"empty parameter sweep", R"({"methods": [{"name": "spectest-lowrank", "params": {"num_features": []}}]})",
      "methods[0].params.num_features: empty sweep"},
@@ -254,7 +254,7 @@ const BadSpec kBadSpecs[] = {
     {"sparsity on a rank method", R"({"methods": [{"name": "spectest-lowrank", "sparsity": 0.5}]})",
      "methods[0].sparsity: method 'spectest-lowrank' has no sparsity knob"},
     {"parameter out of range", R"({"methods": [{"name": "spectest-sparse", "params": {"block": [16, 4096]}}]})",
-     "methods[0].params.block[1]: must be <= 1024 (got 4096)"},
+     "methods[0].params.block[1]: must be in [1, 1024] (got 4096)"},
     {"boolean parameter as text", R"({"methods": [{"name": "spectest-lowrank", "params": {"flag": "yes"}}]})",
      "methods[0].params.flag: must be true or false (got \"yes\")"},
     {"string parameter outside its choices", R"({"methods": [{"name": "spectest-lowrank", "params": {"mode": ["a", "c"]}}]})",
@@ -277,17 +277,17 @@ const BadSpec kBadSpecs[] = {
     {"file without paths", R"({"inputs": {"distribution": "file", "q": "q.npy"}})",
      "inputs.k: required when distribution is 'file'"},
     {"seed and seeds", R"({"inputs": {"seed": 1, "seeds": [1, 2]}})", "inputs.seed: give either seed or seeds, not both"},
-    {"negative seed", R"({"inputs": {"seeds": [0, -1]}})", "inputs.seeds[1]: must be >= 0 (got -1)"},
-    {"zero temperature", R"({"inputs": {"temperature": [1, 0]}})", "inputs.temperature[1]: must be > 0 (got 0)"},
+    {"negative seed", R"({"inputs": {"seeds": [0, -1]}})", "inputs.seeds[1]: must be in [0, 9007199254740991] (got -1)"},
+    {"zero temperature", R"({"inputs": {"temperature": [1, 0]}})", "inputs.temperature[1]: must be in (0, 1000000] (got 0)"},
     {"causal as a number", R"({"inputs": {"causal": 1}})", "inputs.causal: must be true or false (got 1)"},
     {"unknown device", R"({"devices": ["cpu", "tpu"]})", "devices[1]: unknown device 'tpu' (expected cpu or cuda)"},
     {"no devices", R"({"devices": []})", "devices: must list at least one device"},
     {"device twice", R"({"devices": ["cpu", "cpu"]})", "devices[1]: device 'cpu' listed twice"},
-    {"zero repetitions", R"({"repetitions": 0})", "repetitions: must be >= 1 (got 0)"},
+    {"zero repetitions", R"({"repetitions": 0})", "repetitions: must be in [1, 10000] (got 0)"},
     {"repetitions swept", R"({"repetitions": [1, 2]})", "repetitions: must be an integer (got [1,2])"},
-    {"negative warmup", R"({"warmup": -1})", "warmup: must be >= 0 (got -1)"},
-    {"zero timeout", R"({"timeout_s": 0})", "timeout_s: must be > 0 (got 0)"},
-    {"negative memory budget", R"({"memory_budget_gib": -1})", "memory_budget_gib: must be >= 0 (got -1)"},
+    {"negative warmup", R"({"warmup": -1})", "warmup: must be in [0, 10000] (got -1)"},
+    {"zero timeout", R"({"timeout_s": 0})", "timeout_s: must be in (0, 604800] (got 0)"},
+    {"negative memory budget", R"({"memory_budget_gib": -1})", "memory_budget_gib: must be in [0, 1048576] (got -1)"},
 };
 
 // Test names from the description ("unknown top-level key" -> unknown_top_level_key), so a failure
@@ -365,7 +365,7 @@ TEST(SpecFile, LoadsAndReportsUnreadableFiles) {
     attn::load_spec_file(bad);
     FAIL();
   } catch (const attn::UsageError& e) {
-    EXPECT_EQ(std::string(e.what()), bad + ": inputs.seq_len: must be >= 1 (got 0)");
+    EXPECT_EQ(std::string(e.what()), bad + ": inputs.seq_len: must be in [1, 16777216] (got 0)");
   }
   for (const std::string missing : {(dir / "missing.json").string(), dir.string()}) {
     try {

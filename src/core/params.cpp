@@ -2,6 +2,7 @@
 
 #include <charconv>
 #include <cmath>
+#include <limits>
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
@@ -31,9 +32,22 @@ std::string param_value_to_string(const ParamValue& v) {
 }
 
 namespace {
+// An integer parameter that declares no bound is held to +-2^24 (the longest sequence a spec may ask
+// for): integer parameters count tokens, features, blocks or iterations, so a larger value is a
+// typo (1e12) that would otherwise reach an allocation. A method that needs more declares its max.
+constexpr double kUndeclaredIntegerBound = 1 << 24;
+
 void check_range(const ParamSpec& spec, double x, std::string_view path) {
-  if (spec.min && x < *spec.min) throw UsageError(fmt::format("{}: must be >= {:g} (got {:g})", path, *spec.min, x));
-  if (spec.max && x > *spec.max) throw UsageError(fmt::format("{}: must be <= {:g} (got {:g})", path, *spec.max, x));
+  constexpr double kInf = std::numeric_limits<double>::infinity();
+  const bool integer = spec.type == ParamType::integer;
+  const double min = spec.min.value_or(integer ? -kUndeclaredIntegerBound : -kInf);
+  const double max = spec.max.value_or(integer ? kUndeclaredIntegerBound : kInf);
+  if (std::isfinite(x) && x >= min && x <= max) return;
+  std::string allowed = "finite";
+  if (min > -kInf && max < kInf) allowed = fmt::format("in [{}, {}]", min, max);
+  else if (min > -kInf) allowed = fmt::format(">= {}", min);
+  else if (max < kInf) allowed = fmt::format("<= {}", max);
+  throw UsageError(fmt::format("{}: must be {} (got {})", path, allowed, x));
 }
 void check_choice(const ParamSpec& spec, const std::string& s, std::string_view path) {
   if (spec.choices.empty()) return;
@@ -47,9 +61,8 @@ ParamValue coerce_param(const ParamSpec& spec, const nlohmann::json& value, std:
   switch (spec.type) {
     case ParamType::integer: {
       if (value.is_number_integer()) {
-        const int64_t x = value.get<int64_t>();
-        check_range(spec, static_cast<double>(x), path);
-        return x;
+        check_range(spec, value.get<double>(), path);  // as a double: an unsigned above INT64_MAX must not wrap
+        return value.get<int64_t>();
       }
       if (value.is_number_float()) {
         const double x = value.get<double>();

@@ -22,8 +22,8 @@ struct ParamSpec {
   std::string name;
   ParamType type = ParamType::integer;
   ParamValue default_value;
-  std::optional<double> min;           // inclusive
-  std::optional<double> max;           // inclusive
+  std::optional<double> min;           // inclusive; an integer without one is held to >= -2^24
+  std::optional<double> max;           // inclusive; an integer without one is held to <= 2^24
   std::vector<std::string> choices;    // for strings: the allowed values (empty = any)
   std::string doc;
 };
@@ -33,7 +33,7 @@ nlohmann::json param_value_to_json(const ParamValue& v);
 std::string param_value_to_string(const ParamValue& v);
 
 // Checks `value` (JSON) against `spec`; `path` prefixes every error (e.g. "methods[2].params.chunk").
-// Integers are accepted where numbers are expected; a number is never silently truncated to an integer.
+// Integers are accepted where numbers are expected; a number is never truncated; numbers must be finite.
 ParamValue coerce_param(const ParamSpec& spec, const nlohmann::json& value, std::string_view path);
 // Parses "key=value" text from the CLI (--set) into a value of the spec's type.
 ParamValue parse_param_text(const ParamSpec& spec, std::string_view text, std::string_view what);

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <initializer_list>
+#include <limits>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -38,8 +39,17 @@ struct AxisValue {
 // A scalar is a one-value axis; a list is an axis of its elements ("path[i]"); an empty list is an error.
 std::vector<AxisValue> axis_values(const json& v, const std::string& path);
 
-int64_t get_int(const json& v, const std::string& path, int64_t min);
+// An integer in [min, max]; the error names the path and the range ("must be in [1, 4096] (got 1e+12)").
+// Integral floats (64.0, 1e3) count as integers; 64.5 does not.
+int64_t get_int(const json& v, const std::string& path, int64_t min,
+                int64_t max = std::numeric_limits<int64_t>::max());
 double get_number(const json& v, const std::string& path);
+// A finite number in [min, max], or (min, max] when min_exclusive.
+double get_number_in(const json& v, const std::string& path, double min, double max, bool min_exclusive = false);
+// "in [1, 4096]", "in (0, 1e+06]" or ">= 0" (max at the type's limit): the allowed range in messages.
+std::string range_text(double min, double max, bool min_exclusive = false);
+// a * b, saturating at INT64_MAX (counts of combinations, compared against the limits).
+int64_t saturating_mul(int64_t a, int64_t b);
 bool get_bool(const json& v, const std::string& path);
 std::string get_string(const json& v, const std::string& path);
 

@@ -2,7 +2,9 @@
 // Parameters are resolved here, once per case, so `validate` sees the same cases and parameters
 // the runner will run, and a budget a method cannot honour at some shape becomes a skipped case
 // instead of failing the whole spec.
+#include <algorithm>
 #include <cctype>
+#include <limits>
 #include <map>
 
 #include <fmt/format.h>
@@ -10,6 +12,7 @@
 #include "core/error.hpp"
 #include "methods/registry.hpp"
 #include "spec/spec_detail.hpp"
+#include "spec/spec_limits.hpp"
 
 namespace attn::spec_detail {
 
@@ -67,6 +70,19 @@ std::string method_id(const MethodInfo& info, const Budget& budget, const Explic
 
 std::vector<Case> expand_cases(const std::vector<InputSpec>& inputs, const std::vector<MethodEntry>& methods,
                                const std::vector<Device>& devices) {
+  // Counted before anything is built: a few long lists multiply to more cases than memory holds.
+  int64_t per_input = 0;  // method settings (rank x sparsity x parameter values, summed over entries)
+  for (const MethodEntry& m : methods) {
+    int64_t n = saturating_mul(static_cast<int64_t>(m.ranks.size()), static_cast<int64_t>(m.sparsities.size()));
+    for (const auto& [name, values] : m.params) n = saturating_mul(n, static_cast<int64_t>(values.size()));
+    per_input = n > std::numeric_limits<int64_t>::max() - per_input ? std::numeric_limits<int64_t>::max() : per_input + n;
+  }
+  const int64_t total = saturating_mul(saturating_mul(static_cast<int64_t>(inputs.size()), per_input),
+                                       static_cast<int64_t>(devices.size()));
+  if (total > spec_limits::kMaxCases)
+    throw UsageError(fmt::format("the spec expands to {} cases ({} inputs x {} method settings x {} devices), above the "
+                                 "limit of {}; split it or shorten its sweeps",
+                                 total, inputs.size(), per_input, devices.size(), spec_limits::kMaxCases));
   std::vector<Case> cases;
   std::map<std::string, std::string> produced_by;  // case id -> method path, to report duplicates
   for (const InputSpec& input : inputs) {

@@ -10,6 +10,7 @@
 #include "core/error.hpp"
 #include "inputs/distributions.hpp"
 #include "spec/spec_detail.hpp"
+#include "spec/spec_limits.hpp"
 
 namespace attn::spec_detail {
 
@@ -30,11 +31,11 @@ constexpr OwnedField kOwnedFields[] = {
     {"source", "real"},        {"layers", "real"},
 };
 
-Axis int_axis(const json& inputs, const char* key, int64_t min, int64_t InputSpec::*field) {
+Axis int_axis(const json& inputs, const char* key, int64_t min, int64_t max, int64_t InputSpec::*field) {
   Axis axis;
   if (!inputs.contains(key)) return axis;
   for (const auto& a : axis_values(inputs[key], join_path("inputs", key))) {
-    const int64_t x = get_int(*a.value, a.path, min);
+    const int64_t x = get_int(*a.value, a.path, min, max);
     axis.push_back([=](InputSpec& s) { s.*field = x; });
   }
   return axis;
@@ -86,7 +87,7 @@ Axis seed_axis(const json& inputs) {
   Axis axis;
   if (!inputs.contains(key)) return axis;
   for (const auto& a : axis_values(inputs[key], join_path("inputs", key))) {
-    const auto seed = static_cast<uint64_t>(get_int(*a.value, a.path, 0));
+    const auto seed = static_cast<uint64_t>(get_int(*a.value, a.path, 0, spec_limits::kMaxSeed));
     axis.push_back([=](InputSpec& s) { s.seed = seed; });
   }
   return axis;
@@ -104,6 +105,18 @@ void drop_unused_fields(InputSpec& s) {
     s.unit_norm = defaults.unit_norm;
   }
   if (s.distribution != "file") s.q_path = s.k_path = s.v_path = "";
+}
+
+// The per-field bounds leave products unchecked: batch x heads and the size of one tensor.
+void check_input_size(const InputSpec& s) {
+  const int64_t bh = s.batch * s.heads;  // each <= 2^16 (or a captured set's), so no overflow
+  if (bh > spec_limits::kMaxBatchHeads)
+    throw UsageError(fmt::format("inputs: batch x heads = {} is above {} (at {})", bh, spec_limits::kMaxBatchHeads,
+                                 s.id_fragment()));
+  const int64_t numel = saturating_mul(saturating_mul(bh, s.seq_len), s.head_dim);
+  if (numel > spec_limits::kMaxTensorElements)
+    throw UsageError(fmt::format("inputs: batch x heads x seq_len x head_dim = {} elements per tensor is above 2^36 = {} "
+                                 "(at {})", numel, spec_limits::kMaxTensorElements, s.id_fragment()));
 }
 
 }  // namespace
@@ -135,10 +148,11 @@ std::vector<InputSpec> parse_inputs(const json& inputs, const std::vector<Device
   Axis dist_axis;
   for (const auto& d : distributions) dist_axis.push_back([d](InputSpec& s) { s.distribution = d; });
   axes.push_back(std::move(dist_axis));
-  axes.push_back(int_axis(inputs, "seq_len", 1, &InputSpec::seq_len));
-  axes.push_back(int_axis(inputs, "head_dim", 1, &InputSpec::head_dim));
-  axes.push_back(int_axis(inputs, "batch", 1, &InputSpec::batch));
-  if (!uses("real")) axes.push_back(int_axis(inputs, "heads", 1, &InputSpec::heads));  // else a head selection
+  axes.push_back(int_axis(inputs, "seq_len", 1, spec_limits::kMaxSeqLen, &InputSpec::seq_len));
+  axes.push_back(int_axis(inputs, "head_dim", 1, spec_limits::kMaxHeadDim, &InputSpec::head_dim));
+  axes.push_back(int_axis(inputs, "batch", 1, spec_limits::kMaxBatch, &InputSpec::batch));
+  if (!uses("real"))  // else a head selection
+    axes.push_back(int_axis(inputs, "heads", 1, spec_limits::kMaxHeads, &InputSpec::heads));
   if (inputs.contains("causal")) {
     Axis axis;
     for (const auto& a : axis_values(inputs["causal"], "inputs.causal")) {
@@ -152,16 +166,15 @@ std::vector<InputSpec> parse_inputs(const json& inputs, const std::vector<Device
   if (inputs.contains("temperature")) {
     Axis axis;
     for (const auto& a : axis_values(inputs["temperature"], "inputs.temperature")) {
-      const double t = get_number(*a.value, a.path);
-      if (!(t > 0) || !std::isfinite(t)) throw UsageError(fmt::format("{}: must be > 0 (got {})", a.path, a.value->dump()));
+      const double t = get_number_in(*a.value, a.path, 0.0, spec_limits::kMaxTemperature, /*min_exclusive=*/true);
       axis.push_back([t](InputSpec& s) { s.temperature = t; });
     }
     axes.push_back(std::move(axis));
   }
-  axes.push_back(int_axis(inputs, "clusters", 1, &InputSpec::clusters));
-  axes.push_back(int_axis(inputs, "subspace_dim", 1, &InputSpec::subspace_dim));
-  axes.push_back(int_axis(inputs, "smoothing", 1, &InputSpec::smoothing));
-  axes.push_back(int_axis(inputs, "sinks", 0, &InputSpec::sinks));
+  axes.push_back(int_axis(inputs, "clusters", 1, spec_limits::kMaxClusters, &InputSpec::clusters));
+  axes.push_back(int_axis(inputs, "subspace_dim", 1, spec_limits::kMaxSubspaceDim, &InputSpec::subspace_dim));
+  axes.push_back(int_axis(inputs, "smoothing", 1, spec_limits::kMaxSmoothing, &InputSpec::smoothing));
+  axes.push_back(int_axis(inputs, "sinks", 0, spec_limits::kMaxSinks, &InputSpec::sinks));
   if (inputs.contains("unit_norm")) {
     Axis axis;
     for (const auto& a : axis_values(inputs["unit_norm"], "inputs.unit_norm")) {
@@ -174,6 +187,11 @@ std::vector<InputSpec> parse_inputs(const json& inputs, const std::vector<Device
   axes.push_back(path_axis(inputs, "k", &InputSpec::k_path));
   axes.push_back(path_axis(inputs, "v", &InputSpec::v_path));
   std::erase_if(axes, [](const Axis& a) { return a.empty(); });  // fields left at their defaults
+  int64_t combinations = 1;
+  for (const Axis& a : axes) combinations = saturating_mul(combinations, static_cast<int64_t>(a.size()));
+  if (combinations > spec_limits::kMaxInputCombinations)
+    throw UsageError(fmt::format("inputs: the sweep axes multiply to {} input combinations (at most {}); split the spec",
+                                 combinations, spec_limits::kMaxInputCombinations));
 
   // Odometer over the axes, last axis fastest.
   std::vector<InputSpec> out;
@@ -183,8 +201,10 @@ std::vector<InputSpec> parse_inputs(const json& inputs, const std::vector<Device
     InputSpec s;
     for (size_t i = 0; i < axes.size(); ++i) axes[i][at[i]](s);
     drop_unused_fields(s);
-    for (InputSpec& e : expand_real_input(s, real))
+    for (InputSpec& e : expand_real_input(s, real)) {
+      check_input_size(e);
       if (seen.insert(e.group_key()).second) out.push_back(std::move(e));
+    }
     size_t i = axes.size();
     while (i > 0 && ++at[i - 1] == axes[i - 1].size()) at[--i] = 0;
     if (i == 0) break;

@@ -2,6 +2,7 @@
 // wrong type says what it got ("must be an integer (got \"64\")") rather than nlohmann's
 // type_error text.
 #include <cmath>
+#include <limits>
 #include <fmt/format.h>
 
 #include "core/error.hpp"
@@ -33,23 +34,50 @@ std::vector<AxisValue> axis_values(const json& v, const std::string& path) {
   return out;
 }
 
-int64_t get_int(const json& v, const std::string& path, int64_t min) {
+std::string range_text(double min, double max, bool min_exclusive) {
+  // {} prints the shortest exact form: 16777216, 1000000, 0.5 (where {:g} would round 2^53 - 1).
+  if (max >= static_cast<double>(std::numeric_limits<int64_t>::max())) return fmt::format(">= {}", min);
+  return fmt::format("in {}{}, {}]", min_exclusive ? '(' : '[', min, max);
+}
+
+int64_t saturating_mul(int64_t a, int64_t b) {
+  int64_t out = 0;
+  if (a < 0 || b < 0 || __builtin_mul_overflow(a, b, &out)) return std::numeric_limits<int64_t>::max();
+  return out;
+}
+
+int64_t get_int(const json& v, const std::string& path, int64_t min, int64_t max) {
+  const auto out_of_range = [&] {
+    return UsageError(fmt::format("{}: must be {} (got {})", path,
+                                  range_text(static_cast<double>(min), static_cast<double>(max)), v.dump()));
+  };
   int64_t x = 0;
-  if (v.is_number_integer() && !(v.is_number_unsigned() && v.get<uint64_t>() > uint64_t(INT64_MAX))) {
+  if (v.is_number_unsigned() && v.get<uint64_t>() > uint64_t(std::numeric_limits<int64_t>::max())) {
+    throw out_of_range();
+  } else if (v.is_number_integer()) {
     x = v.get<int64_t>();
-  } else if (v.is_number_float() && std::isfinite(v.get<double>()) && std::floor(v.get<double>()) == v.get<double>() &&
-             std::fabs(v.get<double>()) < 9e15) {
-    x = static_cast<int64_t>(v.get<double>());  // 64.0 is an integer; 64.5 is not
+  } else if (v.is_number_float() && std::isfinite(v.get<double>()) && std::floor(v.get<double>()) == v.get<double>()) {
+    const double d = v.get<double>();  // 64.0 and 1e3 are integers; 64.5 is not
+    if (std::fabs(d) >= 9e18) throw out_of_range();
+    x = static_cast<int64_t>(d);
   } else {
     throw UsageError(fmt::format("{}: must be an integer (got {})", path, v.dump()));
   }
-  if (x < min) throw UsageError(fmt::format("{}: must be >= {} (got {})", path, min, x));
+  if (x < min || x > max) throw out_of_range();
   return x;
 }
 
 double get_number(const json& v, const std::string& path) {
   if (!v.is_number()) throw UsageError(fmt::format("{}: must be a number (got {})", path, v.dump()));
   return v.get<double>();
+}
+
+double get_number_in(const json& v, const std::string& path, double min, double max, bool min_exclusive) {
+  const double x = get_number(v, path);
+  const bool above_min = min_exclusive ? x > min : x >= min;
+  if (!std::isfinite(x) || !above_min || x > max)
+    throw UsageError(fmt::format("{}: must be {} (got {})", path, range_text(min, max, min_exclusive), v.dump()));
+  return x;
 }
 
 bool get_bool(const json& v, const std::string& path) {

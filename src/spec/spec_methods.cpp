@@ -5,6 +5,7 @@
 #include "core/error.hpp"
 #include "methods/registry.hpp"
 #include "spec/spec_detail.hpp"
+#include "spec/spec_limits.hpp"
 
 namespace attn::spec_detail {
 
@@ -57,7 +58,7 @@ MethodEntry parse_method(const json& entry, const std::string& path) {
 
   if (entry.contains("rank")) {
     m.ranks.clear();
-    for (const auto& a : axis_values(entry["rank"], path + ".rank")) m.ranks.emplace_back(get_int(*a.value, a.path, 1));
+    for (const auto& a : axis_values(entry["rank"], path + ".rank")) m.ranks.emplace_back(get_int(*a.value, a.path, 1, spec_limits::kMaxRank));
   }
   if (entry.contains("sparsity")) {
     m.sparsities.clear();

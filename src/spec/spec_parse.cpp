@@ -10,6 +10,7 @@
 #include "core/error.hpp"
 #include "spec/spec.hpp"
 #include "spec/spec_detail.hpp"
+#include "spec/spec_limits.hpp"
 
 namespace attn {
 
@@ -31,12 +32,9 @@ std::vector<Device> parse_devices(const json& j) {
   return out;
 }
 
-double get_limit(const json& j, const char* key, double fallback, bool allow_zero) {
+double get_limit(const json& j, const char* key, double fallback, double max, bool allow_zero) {
   if (!j.contains(key)) return fallback;
-  const double x = get_number(j[key], key);
-  if (!std::isfinite(x) || x < 0 || (!allow_zero && x == 0))
-    throw UsageError(fmt::format("{}: must be {} (got {})", key, allow_zero ? ">= 0" : "> 0", j[key].dump()));
-  return x;
+  return get_number_in(j[key], key, 0.0, max, /*min_exclusive=*/!allow_zero);
 }
 
 Spec parse_spec_body(const json& j) {
@@ -52,10 +50,12 @@ Spec parse_spec_body(const json& j) {
   if (spec.name.empty()) throw UsageError("name: must not be empty");
   if (j.contains("description")) get_string(j["description"], "description");
   spec.devices = parse_devices(j);
-  if (j.contains("repetitions")) spec.repetitions = static_cast<int>(std::min<int64_t>(get_int(j["repetitions"], "repetitions", 1), 1 << 30));
-  if (j.contains("warmup")) spec.warmup = static_cast<int>(std::min<int64_t>(get_int(j["warmup"], "warmup", 0), 1 << 30));
-  spec.timeout_s = get_limit(j, "timeout_s", spec.timeout_s, /*allow_zero=*/false);
-  spec.memory_budget_gib = get_limit(j, "memory_budget_gib", spec.memory_budget_gib, /*allow_zero=*/true);
+  if (j.contains("repetitions"))
+    spec.repetitions = static_cast<int>(get_int(j["repetitions"], "repetitions", 1, spec_limits::kMaxRepetitions));
+  if (j.contains("warmup")) spec.warmup = static_cast<int>(get_int(j["warmup"], "warmup", 0, spec_limits::kMaxWarmup));
+  spec.timeout_s = get_limit(j, "timeout_s", spec.timeout_s, spec_limits::kMaxTimeoutS, /*allow_zero=*/false);
+  spec.memory_budget_gib =
+      get_limit(j, "memory_budget_gib", spec.memory_budget_gib, spec_limits::kMaxMemoryBudgetGiB, /*allow_zero=*/true);
 
   if (!j.contains("inputs")) throw UsageError("inputs: required");
   const std::vector<InputSpec> inputs = parse_inputs(j["inputs"], spec.devices);
