@@ -2,6 +2,7 @@
 #include "ops/gather.hpp"
 
 #include "ops/cpu/gather.hpp"
+#include "ops/cuda/gather.hpp"
 #include "ops/dispatch.hpp"
 
 namespace attn::ops {
@@ -16,13 +17,15 @@ void check(const GatherShape& s, const int64_t* idx, const void* x, const void* 
 template <class T>
 void gather_rows(const Context& ctx, const GatherShape& s, const int64_t* idx, const T* x, T alpha, T beta, T* out) {
   check(s, idx, x, out, "gather_rows");
-  ATTN_DISPATCH_CPU_ONLY(ctx, "gather_rows", cpu::gather_rows(ctx, s, idx, x, alpha, beta, out));
+  ATTN_DISPATCH(ctx, "gather_rows", cpu::gather_rows(ctx, s, idx, x, alpha, beta, out),
+                cuda::gather_rows(ctx, s, idx, x, alpha, beta, out));
 }
 
 template <class T>
 void scatter_rows(const Context& ctx, const GatherShape& s, const int64_t* idx, const T* x, T* out) {
   check(s, idx, x, out, "scatter_rows");
-  ATTN_DISPATCH_CPU_ONLY(ctx, "scatter_rows", cpu::scatter_rows(ctx, s, idx, x, out));
+  ATTN_DISPATCH(ctx, "scatter_rows", cpu::scatter_rows(ctx, s, idx, x, out),
+                cuda::scatter_rows(ctx, s, idx, x, out));
 }
 
 template void gather_rows<float>(const Context&, const GatherShape&, const int64_t*, const float*, float, float, float*);

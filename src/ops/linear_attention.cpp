@@ -2,6 +2,7 @@
 #include "ops/linear_attention.hpp"
 
 #include "ops/cpu/linear_attention.hpp"
+#include "ops/cuda/linear_attention.hpp"
 #include "ops/dispatch.hpp"
 
 namespace attn::ops {
@@ -22,7 +23,8 @@ int64_t linear_attention(const Context& ctx, const LinearAttentionShape& s, cons
              "linear_attention: null operand");
   ATTN_CHECK(ctx.workspace != nullptr, "linear_attention: the context needs a workspace");
   int64_t bad = 0;
-  ATTN_DISPATCH_CPU_ONLY(ctx, "linear_attention", bad = cpu::linear_attention(ctx, s, phi_q, phi_k, v, out));
+  ATTN_DISPATCH(ctx, "linear_attention", bad = cpu::linear_attention(ctx, s, phi_q, phi_k, v, out),
+                bad = cuda::linear_attention(ctx, s, phi_q, phi_k, v, out));
   return bad;
 }
 

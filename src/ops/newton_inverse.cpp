@@ -2,6 +2,7 @@
 #include "ops/newton_inverse.hpp"
 
 #include "ops/cpu/newton_inverse.hpp"
+#include "ops/cuda/newton_inverse.hpp"
 #include "ops/dispatch.hpp"
 
 namespace attn::ops {
@@ -16,7 +17,8 @@ void newton_inverse(const Context& ctx, const NewtonInverseShape& s, const T* a,
   ATTN_CHECK(s.ridge >= 0, "newton_inverse: ridge must be >= 0");
   ATTN_CHECK(a != nullptr && v != nullptr && a != v, "newton_inverse: bad operands");
   ATTN_CHECK(ctx.workspace != nullptr, "newton_inverse: the context needs a workspace");
-  ATTN_DISPATCH_CPU_ONLY(ctx, "newton_inverse", cpu::newton_inverse(ctx, s, a, v));
+  ATTN_DISPATCH(ctx, "newton_inverse", cpu::newton_inverse(ctx, s, a, v),
+                cuda::newton_inverse(ctx, s, a, v));
 }
 
 template void newton_inverse<float>(const Context&, const NewtonInverseShape&, const float*, float*);

@@ -2,6 +2,7 @@
 #include "ops/pinv.hpp"
 
 #include "ops/cpu/pinv.hpp"
+#include "ops/cuda/pinv.hpp"
 #include "ops/dispatch.hpp"
 
 namespace attn::ops {
@@ -16,7 +17,8 @@ void newton_schulz_pinv(const Context& ctx, const PinvShape& s, const T* w, T* z
   ATTN_CHECK(s.iterations >= 0, "newton_schulz_pinv: iterations must be >= 0");
   ATTN_CHECK(w != nullptr && z != nullptr && w != z, "newton_schulz_pinv: null or aliased operands");
   ATTN_CHECK(ctx.workspace != nullptr, "newton_schulz_pinv: the context needs a workspace");
-  ATTN_DISPATCH_CPU_ONLY(ctx, "newton_schulz_pinv", cpu::newton_schulz_pinv(ctx, s, w, z));
+  ATTN_DISPATCH(ctx, "newton_schulz_pinv", cpu::newton_schulz_pinv(ctx, s, w, z),
+                cuda::newton_schulz_pinv(ctx, s, w, z));
 }
 
 template void newton_schulz_pinv<float>(const Context&, const PinvShape&, const float*, float*);

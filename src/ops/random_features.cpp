@@ -2,6 +2,7 @@
 #include "ops/random_features.hpp"
 
 #include "ops/cpu/random_features.hpp"
+#include "ops/cuda/random_features.hpp"
 #include "ops/dispatch.hpp"
 
 namespace attn::ops {
@@ -18,7 +19,8 @@ void random_features(const Context& ctx, const FeatureShape& s, const T* x, cons
   ATTN_CHECK(s.eps >= 0, "random_features: eps must be >= 0");
   ATTN_CHECK(x != nullptr && w != nullptr && out != nullptr, "random_features: null operand");
   ATTN_CHECK(proj_scale == nullptr || s.kind == FeatureKind::fourier, "random_features: proj_scale is for fourier features");
-  ATTN_DISPATCH_CPU_ONLY(ctx, "random_features", cpu::random_features(ctx, s, x, w, out, proj_scale, shift_out));
+  ATTN_DISPATCH(ctx, "random_features", cpu::random_features(ctx, s, x, w, out, proj_scale, shift_out),
+                cuda::random_features(ctx, s, x, w, out, proj_scale, shift_out));
 }
 
 template void random_features<float>(const Context&, const FeatureShape&, const float*, const float*, float*, const float*, float*);

@@ -2,6 +2,7 @@
 #include "ops/reduce.hpp"
 
 #include "ops/cpu/reduce.hpp"
+#include "ops/cuda/reduce.hpp"
 #include "ops/dispatch.hpp"
 
 namespace attn::ops {
@@ -10,7 +11,8 @@ template <class T>
 void mean_rows(const Context& ctx, int64_t batch, int64_t seq_len, int64_t dim, bool causal, const T* x, T* out) {
   ATTN_CHECK(batch > 0 && seq_len > 0 && dim > 0, "mean_rows: sizes must be positive");
   ATTN_CHECK(x != nullptr && out != nullptr, "mean_rows: null operand");
-  ATTN_DISPATCH_CPU_ONLY(ctx, "mean_rows", cpu::mean_rows(ctx, batch, seq_len, dim, causal, x, out));
+  ATTN_DISPATCH(ctx, "mean_rows", cpu::mean_rows(ctx, batch, seq_len, dim, causal, x, out),
+                cuda::mean_rows(ctx, batch, seq_len, dim, causal, x, out));
 }
 
 template void mean_rows<float>(const Context&, int64_t, int64_t, int64_t, bool, const float*, float*);

@@ -2,6 +2,7 @@
 #include "ops/rowwise.hpp"
 
 #include "ops/cpu/rowwise.hpp"
+#include "ops/cuda/rowwise.hpp"
 #include "ops/dispatch.hpp"
 
 namespace attn::ops {
@@ -23,83 +24,97 @@ template <class T>
 void row_sq_norms(const Context& ctx, const RowShape& s, T scale, const T* x, T* out) {
   check(s, out, "row_sq_norms");
   check(s, x, "row_sq_norms");
-  ATTN_DISPATCH_CPU_ONLY(ctx, "row_sq_norms", cpu::row_sq_norms(ctx, s, scale, x, out));
+  ATTN_DISPATCH(ctx, "row_sq_norms", cpu::row_sq_norms(ctx, s, scale, x, out),
+                cuda::row_sq_norms(ctx, s, scale, x, out));
 }
 template <class T>
 void col_sq_norms(const Context& ctx, const RowShape& s, T scale, const T* x, T* out) {
   check(s, out, "col_sq_norms");
   check(s, x, "col_sq_norms");
-  ATTN_DISPATCH_CPU_ONLY(ctx, "col_sq_norms", cpu::col_sq_norms(ctx, s, scale, x, out));
+  ATTN_DISPATCH(ctx, "col_sq_norms", cpu::col_sq_norms(ctx, s, scale, x, out),
+                cuda::col_sq_norms(ctx, s, scale, x, out));
 }
 template <class T>
 void col_sums(const Context& ctx, const RowShape& s, T scale, const T* x, T* out) {
   check(s, x, "col_sums");
   ATTN_CHECK(out != nullptr, "col_sums: null output");
-  ATTN_DISPATCH_CPU_ONLY(ctx, "col_sums", cpu::col_sums(ctx, s, scale, x, out));
+  ATTN_DISPATCH(ctx, "col_sums", cpu::col_sums(ctx, s, scale, x, out),
+                cuda::col_sums(ctx, s, scale, x, out));
 }
 template <class T>
 void row_sums(const Context& ctx, const RowShape& s, const T* x, T* out) {
   check(s, out, "row_sums");
   check(s, x, "row_sums");
-  ATTN_DISPATCH_CPU_ONLY(ctx, "row_sums", cpu::row_sums(ctx, s, x, out));
+  ATTN_DISPATCH(ctx, "row_sums", cpu::row_sums(ctx, s, x, out),
+                cuda::row_sums(ctx, s, x, out));
 }
 template <class T>
 void row_logsumexp(const Context& ctx, const RowShape& s, const T* x, T* out) {
   check(s, out, "row_logsumexp");
   check(s, x, "row_logsumexp");
-  ATTN_DISPATCH_CPU_ONLY(ctx, "row_logsumexp", cpu::row_logsumexp(ctx, s, x, out));
+  ATTN_DISPATCH(ctx, "row_logsumexp", cpu::row_logsumexp(ctx, s, x, out),
+                cuda::row_logsumexp(ctx, s, x, out));
 }
 template <class T>
 void add_bias(const Context& ctx, const RowShape& s, const T* row_bias, const T* col_bias, int64_t col_stride, T* x) {
   check(s, x, "add_bias");
   ATTN_CHECK(col_stride >= 0, "add_bias: col_stride must be >= 0");
-  ATTN_DISPATCH_CPU_ONLY(ctx, "add_bias", cpu::add_bias(ctx, s, row_bias, col_bias, col_stride, x));
+  ATTN_DISPATCH(ctx, "add_bias", cpu::add_bias(ctx, s, row_bias, col_bias, col_stride, x),
+                cuda::add_bias(ctx, s, row_bias, col_bias, col_stride, x));
 }
 template <class T>
 void scale_rows_cols(const Context& ctx, const RowShape& s, const T* row_scale, const T* col_scale, T* x) {
   check(s, x, "scale_rows_cols");
-  ATTN_DISPATCH_CPU_ONLY(ctx, "scale_rows_cols", cpu::scale_rows_cols(ctx, s, row_scale, col_scale, x));
+  ATTN_DISPATCH(ctx, "scale_rows_cols", cpu::scale_rows_cols(ctx, s, row_scale, col_scale, x),
+                cuda::scale_rows_cols(ctx, s, row_scale, col_scale, x));
 }
 template <class T>
 void normalize_rows(const Context& ctx, const RowShape& s, T scale, const T* x, T* out) {
   check(s, x, "normalize_rows");
   check(s, out, "normalize_rows");
-  ATTN_DISPATCH_CPU_ONLY(ctx, "normalize_rows", cpu::normalize_rows(ctx, s, scale, x, out));
+  ATTN_DISPATCH(ctx, "normalize_rows", cpu::normalize_rows(ctx, s, scale, x, out),
+                cuda::normalize_rows(ctx, s, scale, x, out));
 }
 template <class T>
 void block_max(const Context& ctx, const RowShape& s, bool accumulate, const T* x, T* out) {
   check(s, x, "block_max");
   ATTN_CHECK(out != nullptr, "block_max: null output");
-  ATTN_DISPATCH_CPU_ONLY(ctx, "block_max", cpu::block_max(ctx, s, accumulate, x, out));
+  ATTN_DISPATCH(ctx, "block_max", cpu::block_max(ctx, s, accumulate, x, out),
+                cuda::block_max(ctx, s, accumulate, x, out));
 }
 template <class T>
 void exp_shifted(const Context& ctx, const RowShape& s, const T* shift, T* x) {
   check(s, x, "exp_shifted");
   ATTN_CHECK(shift != nullptr, "exp_shifted: null shift");
-  ATTN_DISPATCH_CPU_ONLY(ctx, "exp_shifted", cpu::exp_shifted(ctx, s, shift, x));
+  ATTN_DISPATCH(ctx, "exp_shifted", cpu::exp_shifted(ctx, s, shift, x),
+                cuda::exp_shifted(ctx, s, shift, x));
 }
 template <class T>
 void exp_rows_with_stats(const Context& ctx, const RowShape& s, T* x, T* row_sum, T* row_geomean) {
   check(s, x, "exp_rows_with_stats");
   ATTN_CHECK(row_sum != nullptr && row_geomean != nullptr, "exp_rows_with_stats: null output");
-  ATTN_DISPATCH_CPU_ONLY(ctx, "exp_rows_with_stats", cpu::exp_rows_with_stats(ctx, s, x, row_sum, row_geomean));
+  ATTN_DISPATCH(ctx, "exp_rows_with_stats", cpu::exp_rows_with_stats(ctx, s, x, row_sum, row_geomean),
+                cuda::exp_rows_with_stats(ctx, s, x, row_sum, row_geomean));
 }
 template <class T>
 void axpby(const Context& ctx, int64_t n, T alpha, const T* x, T beta, T* y) {
   ATTN_CHECK(n >= 0 && x != nullptr && y != nullptr, "axpby: bad operands");
-  ATTN_DISPATCH_CPU_ONLY(ctx, "axpby", cpu::axpby(ctx, n, alpha, x, beta, y));
+  ATTN_DISPATCH(ctx, "axpby", cpu::axpby(ctx, n, alpha, x, beta, y),
+                cuda::axpby(ctx, n, alpha, x, beta, y));
 }
 template <class T>
 void rsqrt_inplace(const Context& ctx, int64_t n, T* x) {
   ATTN_CHECK(n >= 0 && x != nullptr, "rsqrt_inplace: bad operands");
-  ATTN_DISPATCH_CPU_ONLY(ctx, "rsqrt_inplace", cpu::rsqrt_inplace(ctx, n, x));
+  ATTN_DISPATCH(ctx, "rsqrt_inplace", cpu::rsqrt_inplace(ctx, n, x),
+                cuda::rsqrt_inplace(ctx, n, x));
 }
 template <class T>
 int64_t divide_rows_guarded(const Context& ctx, const RowShape& s, const T* den, double rel_tau, const T* fallback, T* x) {
   check(s, x, "divide_rows_guarded");
   ATTN_CHECK(den != nullptr && rel_tau >= 0, "divide_rows_guarded: bad denominator");
   int64_t bad = 0;
-  ATTN_DISPATCH_CPU_ONLY(ctx, "divide_rows_guarded", bad = cpu::divide_rows_guarded(ctx, s, den, rel_tau, fallback, x));
+  ATTN_DISPATCH(ctx, "divide_rows_guarded", bad = cpu::divide_rows_guarded(ctx, s, den, rel_tau, fallback, x),
+                bad = cuda::divide_rows_guarded(ctx, s, den, rel_tau, fallback, x));
   return bad;
 }
 

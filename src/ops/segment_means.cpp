@@ -2,6 +2,7 @@
 #include "ops/segment_means.hpp"
 
 #include "ops/cpu/segment_means.hpp"
+#include "ops/cuda/segment_means.hpp"
 #include "ops/dispatch.hpp"
 
 namespace attn::ops {
@@ -26,7 +27,8 @@ void segment_means(const Context& ctx, const SegmentShape& s, T scale, const T* 
   ATTN_CHECK(s.batch > 0 && s.seq_len > 0 && s.dim > 0, "segment_means: sizes must be positive");
   ATTN_CHECK(s.segments >= 1 && s.segments <= s.seq_len, "segment_means: need 1 <= segments <= seq_len");
   ATTN_CHECK(x != nullptr && out != nullptr, "segment_means: null operand");
-  ATTN_DISPATCH_CPU_ONLY(ctx, "segment_means", cpu::segment_means(ctx, s, scale, x, out));
+  ATTN_DISPATCH(ctx, "segment_means", cpu::segment_means(ctx, s, scale, x, out),
+                cuda::segment_means(ctx, s, scale, x, out));
 }
 
 template void segment_means<float>(const Context&, const SegmentShape&, float, const float*, float*);

@@ -31,13 +31,25 @@ void* cuda_alloc_impl(std::size_t bytes) {
 
 void cuda_free_impl(void* ptr) noexcept { cudaFree(ptr); }
 
+// copy_bytes and fill_zero are full barriers on the device. Ops run on the session's non-blocking
+// stream, which the legacy default stream of cudaMemcpy/cudaMemset does not order against: without
+// the first synchronize a device-to-host copy could read before a kernel finished; without the
+// second a kernel could start before a pageable host-to-device copy's DMA or a memset landed
+// (cudaMemcpy from pageable memory returns once the data is staged, not written). Copies happen at
+// set-up and verification, outside the timed region, so the barrier costs no measured time.
 void cuda_copy_impl(void* dst, bool dst_device, const void* src, bool src_device, std::size_t bytes) {
   cudaMemcpyKind kind = dst_device ? (src_device ? cudaMemcpyDeviceToDevice : cudaMemcpyHostToDevice)
                                    : (src_device ? cudaMemcpyDeviceToHost : cudaMemcpyHostToHost);
+  ATTN_CUDA_CHECK(cudaDeviceSynchronize());
   ATTN_CUDA_CHECK(cudaMemcpy(dst, src, bytes, kind));
+  ATTN_CUDA_CHECK(cudaDeviceSynchronize());
 }
 
-void cuda_zero_impl(void* dst, std::size_t bytes) { ATTN_CUDA_CHECK(cudaMemset(dst, 0, bytes)); }
+void cuda_zero_impl(void* dst, std::size_t bytes) {
+  ATTN_CUDA_CHECK(cudaDeviceSynchronize());
+  ATTN_CUDA_CHECK(cudaMemset(dst, 0, bytes));
+  ATTN_CUDA_CHECK(cudaDeviceSynchronize());
+}
 
 void cuda_synchronize_impl() { ATTN_CUDA_CHECK(cudaDeviceSynchronize()); }
 

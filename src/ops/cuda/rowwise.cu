@@ -1,0 +1,375 @@
+// Row-wise helpers on the GPU. Row reductions take one warp per row (rows run from a few dozen
+// columns to N); column reductions one thread per column; elementwise updates a grid-stride loop.
+// Sums accumulate in double, as on the CPU, so fp32 rows of length N do not drift.
+// divide_rows_guarded needs the median |den| of each block: one thread block per batch finds it by
+// a bitwise radix select on the IEEE bit patterns (for non-negative values the bit pattern orders
+// like the value), then divides its rows; the bad-row count comes back through one device counter.
+#include <cuda_runtime.h>
+
+#include <cstdint>
+#include <limits>
+
+#include "ops/cuda/common.cuh"
+#include "ops/cuda/rowwise.hpp"
+
+namespace attn::ops::cuda {
+
+namespace {
+
+struct RowParams {
+  long long rows, cols, ld, stride, batch;
+  __device__ long long offset(long long r) const { return (r / rows) * stride + (r % rows) * ld; }
+  long long total_rows() const { return rows * batch; }
+};
+
+RowParams params_of(const RowShape& s) { return RowParams{s.rows, s.cols, s.ld, s.stride, s.batch}; }
+
+template <class T>
+__global__ void row_sq_norms_kernel(RowParams p, T scale, const T* x, T* out) {
+  const int lane = threadIdx.x % 32;
+  ATTN_WARP_LOOP(r, p.rows * p.batch) {
+    const T* row = x + p.offset(r);
+    double acc = 0;
+    for (long long c = lane; c < p.cols; c += 32) acc += static_cast<double>(row[c]) * row[c];
+    acc = warp_sum(acc);
+    if (lane == 0) out[r] = static_cast<T>(scale * acc);
+  }
+}
+
+// Column sums of x (kSquare: of x^2), one thread per (batch, column).
+template <class T, bool kSquare>
+__global__ void col_sums_kernel(RowParams p, T scale, const T* x, T* out) {
+  ATTN_GRID_LOOP(e, p.batch * p.cols) {
+    const long long b = e / p.cols, c = e % p.cols;
+    double acc = 0;
+    for (long long r = 0; r < p.rows; ++r) {
+      const double v = x[b * p.stride + r * p.ld + c];
+      acc += kSquare ? v * v : v;
+    }
+    out[e] = static_cast<T>(scale * acc);
+  }
+}
+
+template <class T>
+__global__ void row_sums_kernel(RowParams p, const T* x, T* out) {
+  const int lane = threadIdx.x % 32;
+  ATTN_WARP_LOOP(r, p.rows * p.batch) {
+    const T* row = x + p.offset(r);
+    double acc = 0;
+    for (long long c = lane; c < p.cols; c += 32) acc += row[c];
+    acc = warp_sum(acc);
+    if (lane == 0) out[r] = static_cast<T>(acc);
+  }
+}
+
+template <class T>
+__device__ T row_max(const T* row, long long cols, int lane) {
+  T mx = -std::numeric_limits<T>::infinity();
+  for (long long c = lane; c < cols; c += 32) mx = row[c] > mx ? row[c] : mx;
+  return warp_max(mx);
+}
+
+template <class T>
+__global__ void row_logsumexp_kernel(RowParams p, const T* x, T* out) {
+  const int lane = threadIdx.x % 32;
+  ATTN_WARP_LOOP(r, p.rows * p.batch) {
+    const T* row = x + p.offset(r);
+    const double mx = row_max(row, p.cols, lane);
+    if (!isfinite(mx)) {
+      if (lane == 0) out[r] = static_cast<T>(mx);
+      continue;
+    }
+    double acc = 0;
+    for (long long c = lane; c < p.cols; c += 32) acc += exp(static_cast<double>(row[c]) - mx);
+    acc = warp_sum(acc);
+    if (lane == 0) out[r] = static_cast<T>(mx + log(acc));
+  }
+}
+
+template <class T>
+__global__ void add_bias_kernel(RowParams p, const T* row_bias, const T* col_bias, long long col_stride, T* x) {
+  ATTN_GRID_LOOP(e, p.rows * p.batch * p.cols) {
+    const long long r = e / p.cols, c = e % p.cols;
+    const T rb = row_bias ? row_bias[r] : T(0);
+    const T cb = col_bias ? col_bias[(r / p.rows) * col_stride + c] : T(0);
+    x[p.offset(r) + c] += rb + cb;
+  }
+}
+
+template <class T>
+__global__ void scale_rows_cols_kernel(RowParams p, const T* row_scale, const T* col_scale, T* x) {
+  ATTN_GRID_LOOP(e, p.rows * p.batch * p.cols) {
+    const long long r = e / p.cols, c = e % p.cols;
+    const T rs = row_scale ? row_scale[r] : T(1);
+    const T cs = col_scale ? col_scale[(r / p.rows) * p.cols + c] : T(1);
+    x[p.offset(r) + c] *= rs * cs;
+  }
+}
+
+template <class T>
+__global__ void normalize_rows_kernel(RowParams p, T scale, const T* x, T* out) {
+  const int lane = threadIdx.x % 32;
+  ATTN_WARP_LOOP(r, p.rows * p.batch) {
+    const T* in = x + p.offset(r);
+    T* o = out + p.offset(r);
+    double sq = 0;
+    for (long long c = lane; c < p.cols; c += 32) sq += static_cast<double>(in[c]) * in[c];
+    sq = warp_sum(sq);  // every lane has read its inputs before any lane writes (out may alias x)
+    const T f = sq > 0 ? static_cast<T>(scale / sqrt(sq)) : T(0);
+    for (long long c = lane; c < p.cols; c += 32) o[c] = in[c] * f;
+  }
+}
+
+// One block per batch.
+template <class T>
+__global__ void block_max_kernel(RowParams p, bool accumulate, const T* x, T* out) {
+  __shared__ T partial[kWarpsPerBlock];
+  const long long b = blockIdx.x;
+  T best = -std::numeric_limits<T>::infinity();
+  for (long long e = threadIdx.x; e < p.rows * p.cols; e += blockDim.x) {
+    const T v = x[b * p.stride + (e / p.cols) * p.ld + e % p.cols];
+    best = v > best ? v : best;
+  }
+  best = warp_max(best);
+  if (threadIdx.x % 32 == 0) partial[threadIdx.x / 32] = best;
+  __syncthreads();
+  if (threadIdx.x == 0) {
+    T m = accumulate ? out[b] : -std::numeric_limits<T>::infinity();
+    for (int w = 0; w < kWarpsPerBlock; ++w) m = partial[w] > m ? partial[w] : m;
+    out[b] = m;
+  }
+}
+
+template <class T>
+__global__ void exp_shifted_kernel(RowParams p, const T* shift, T* x) {
+  ATTN_GRID_LOOP(e, p.rows * p.batch * p.cols) {
+    const long long r = e / p.cols, c = e % p.cols;
+    T* v = x + p.offset(r) + c;
+    *v = exp_t(*v - shift[r / p.rows]);
+  }
+}
+
+template <class T>
+__global__ void exp_rows_with_stats_kernel(RowParams p, T* x, T* row_sum, T* row_geomean) {
+  const int lane = threadIdx.x % 32;
+  ATTN_WARP_LOOP(r, p.rows * p.batch) {
+    T* row = x + p.offset(r);
+    const T mx = row_max(row, p.cols, lane);
+    double mean = 0, sum = 0;
+    for (long long c = lane; c < p.cols; c += 32) {
+      mean += row[c];
+      row[c] = exp_t(row[c] - mx);
+      sum += row[c];
+    }
+    mean = warp_sum(mean);
+    sum = warp_sum(sum);
+    if (lane == 0) {
+      row_sum[r] = static_cast<T>(sum);
+      row_geomean[r] = static_cast<T>(exp(mean / static_cast<double>(p.cols) - static_cast<double>(mx)));
+    }
+  }
+}
+
+template <class T>
+__global__ void axpby_kernel(long long n, T alpha, const T* x, T beta, T* y) {
+  ATTN_GRID_LOOP(i, n) y[i] = alpha * x[i] + (beta == T(0) ? T(0) : beta * y[i]);
+}
+
+template <class T>
+__global__ void rsqrt_kernel(long long n, T* x) {
+  ATTN_GRID_LOOP(i, n) x[i] = x[i] > T(0) ? static_cast<T>(1.0 / sqrt(static_cast<double>(x[i]))) : T(0);
+}
+
+// Unsigned key with the order of a non-negative T (its bit pattern).
+template <class T>
+struct KeyOf;
+template <>
+struct KeyOf<float> {
+  using type = unsigned int;
+  static __device__ type get(float v) { return __float_as_uint(fabsf(v)); }
+  static __device__ double value(type k) { return __uint_as_float(k); }
+};
+template <>
+struct KeyOf<double> {
+  using type = unsigned long long;
+  static __device__ type get(double v) { return static_cast<type>(__double_as_longlong(fabs(v))); }
+  static __device__ double value(type k) { return __longlong_as_double(static_cast<long long>(k)); }
+};
+
+// The k-th smallest |den| of one block of `rows` (k = rows / 2, std::nth_element's position), by
+// bitwise radix select: the largest key v with count(key < v) <= k.
+template <class T>
+__device__ double block_median_abs(const T* den, long long rows, unsigned long long* shared_count) {
+  using Key = typename KeyOf<T>::type;
+  const long long k = rows / 2;
+  Key result = 0;
+  for (int bit = static_cast<int>(sizeof(Key) * 8) - 1; bit >= 0; --bit) {
+    const Key cand = result | (Key(1) << bit);
+    unsigned long long count = 0;
+    for (long long r = threadIdx.x; r < rows; r += blockDim.x) count += KeyOf<T>::get(den[r]) < cand ? 1 : 0;
+    count = warp_sum(count);
+    if (threadIdx.x == 0) *shared_count = 0;
+    __syncthreads();
+    if (threadIdx.x % 32 == 0) atomicAdd(shared_count, count);
+    __syncthreads();
+    if (*shared_count <= static_cast<unsigned long long>(k)) result = cand;
+    __syncthreads();  // everyone has read the count before it is reset
+  }
+  return KeyOf<T>::value(result);
+}
+
+template <class T>
+__global__ void divide_rows_guarded_kernel(RowParams p, const T* den, double rel_tau, const T* fallback, T* x,
+                                           unsigned long long* bad_count) {
+  __shared__ unsigned long long shared_count;
+  const long long b = blockIdx.x;
+  const T* db = den + b * p.rows;
+  const double eps = rel_tau * block_median_abs(db, p.rows, &shared_count);
+  const int lane = threadIdx.x % 32, warp = threadIdx.x / 32;
+  unsigned long long bad = 0;
+  for (long long r = warp; r < p.rows; r += blockDim.x / 32) {
+    T* row = x + b * p.stride + r * p.ld;
+    double d = db[r];
+    const bool is_bad = !isfinite(d) || d <= eps;
+    bad += is_bad ? 1 : 0;
+    if (is_bad && fallback != nullptr) {
+      const T* fb = fallback + b * p.stride + r * p.ld;
+      for (long long c = lane; c < p.cols; c += 32) row[c] = fb[c];
+      continue;
+    }
+    if (fabs(d) <= eps) d += 2 * eps;
+    const T inv = static_cast<T>(1.0 / d);
+    for (long long c = lane; c < p.cols; c += 32) row[c] *= inv;
+  }
+  if (lane == 0 && bad > 0) atomicAdd(bad_count, bad);
+}
+
+unsigned warp_grid(long long rows) { return grid_for(rows * 32); }
+
+}  // namespace
+
+template <class T>
+void row_sq_norms(const Context& ctx, const RowShape& s, T scale, const T* x, T* out) {
+  const RowParams p = params_of(s);
+  row_sq_norms_kernel<T><<<warp_grid(p.total_rows()), kBlockThreads, 0, stream_of(ctx)>>>(p, scale, x, out);
+  ATTN_CUDA_CHECK(cudaGetLastError());
+}
+
+template <class T>
+void col_sq_norms(const Context& ctx, const RowShape& s, T scale, const T* x, T* out) {
+  const RowParams p = params_of(s);
+  col_sums_kernel<T, true><<<grid_for(p.batch * p.cols), kBlockThreads, 0, stream_of(ctx)>>>(p, scale, x, out);
+  ATTN_CUDA_CHECK(cudaGetLastError());
+}
+
+template <class T>
+void col_sums(const Context& ctx, const RowShape& s, T scale, const T* x, T* out) {
+  const RowParams p = params_of(s);
+  col_sums_kernel<T, false><<<grid_for(p.batch * p.cols), kBlockThreads, 0, stream_of(ctx)>>>(p, scale, x, out);
+  ATTN_CUDA_CHECK(cudaGetLastError());
+}
+
+template <class T>
+void row_sums(const Context& ctx, const RowShape& s, const T* x, T* out) {
+  const RowParams p = params_of(s);
+  row_sums_kernel<T><<<warp_grid(p.total_rows()), kBlockThreads, 0, stream_of(ctx)>>>(p, x, out);
+  ATTN_CUDA_CHECK(cudaGetLastError());
+}
+
+template <class T>
+void row_logsumexp(const Context& ctx, const RowShape& s, const T* x, T* out) {
+  const RowParams p = params_of(s);
+  row_logsumexp_kernel<T><<<warp_grid(p.total_rows()), kBlockThreads, 0, stream_of(ctx)>>>(p, x, out);
+  ATTN_CUDA_CHECK(cudaGetLastError());
+}
+
+template <class T>
+void add_bias(const Context& ctx, const RowShape& s, const T* row_bias, const T* col_bias, int64_t col_stride, T* x) {
+  const RowParams p = params_of(s);
+  add_bias_kernel<T><<<grid_for(p.total_rows() * p.cols), kBlockThreads, 0, stream_of(ctx)>>>(p, row_bias, col_bias,
+                                                                                             col_stride, x);
+  ATTN_CUDA_CHECK(cudaGetLastError());
+}
+
+template <class T>
+void scale_rows_cols(const Context& ctx, const RowShape& s, const T* row_scale, const T* col_scale, T* x) {
+  const RowParams p = params_of(s);
+  scale_rows_cols_kernel<T><<<grid_for(p.total_rows() * p.cols), kBlockThreads, 0, stream_of(ctx)>>>(p, row_scale,
+                                                                                                    col_scale, x);
+  ATTN_CUDA_CHECK(cudaGetLastError());
+}
+
+template <class T>
+void normalize_rows(const Context& ctx, const RowShape& s, T scale, const T* x, T* out) {
+  const RowParams p = params_of(s);
+  normalize_rows_kernel<T><<<warp_grid(p.total_rows()), kBlockThreads, 0, stream_of(ctx)>>>(p, scale, x, out);
+  ATTN_CUDA_CHECK(cudaGetLastError());
+}
+
+template <class T>
+void block_max(const Context& ctx, const RowShape& s, bool accumulate, const T* x, T* out) {
+  const RowParams p = params_of(s);
+  block_max_kernel<T><<<static_cast<unsigned>(p.batch), kBlockThreads, 0, stream_of(ctx)>>>(p, accumulate, x, out);
+  ATTN_CUDA_CHECK(cudaGetLastError());
+}
+
+template <class T>
+void exp_shifted(const Context& ctx, const RowShape& s, const T* shift, T* x) {
+  const RowParams p = params_of(s);
+  exp_shifted_kernel<T><<<grid_for(p.total_rows() * p.cols), kBlockThreads, 0, stream_of(ctx)>>>(p, shift, x);
+  ATTN_CUDA_CHECK(cudaGetLastError());
+}
+
+template <class T>
+void exp_rows_with_stats(const Context& ctx, const RowShape& s, T* x, T* row_sum, T* row_geomean) {
+  const RowParams p = params_of(s);
+  exp_rows_with_stats_kernel<T><<<warp_grid(p.total_rows()), kBlockThreads, 0, stream_of(ctx)>>>(p, x, row_sum,
+                                                                                                 row_geomean);
+  ATTN_CUDA_CHECK(cudaGetLastError());
+}
+
+template <class T>
+void axpby(const Context& ctx, int64_t n, T alpha, const T* x, T beta, T* y) {
+  if (n == 0) return;
+  axpby_kernel<T><<<grid_for(n), kBlockThreads, 0, stream_of(ctx)>>>(n, alpha, x, beta, y);
+  ATTN_CUDA_CHECK(cudaGetLastError());
+}
+
+template <class T>
+void rsqrt_inplace(const Context& ctx, int64_t n, T* x) {
+  if (n == 0) return;
+  rsqrt_kernel<T><<<grid_for(n), kBlockThreads, 0, stream_of(ctx)>>>(n, x);
+  ATTN_CUDA_CHECK(cudaGetLastError());
+}
+
+template <class T>
+int64_t divide_rows_guarded(const Context& ctx, const RowShape& s, const T* den, double rel_tau, const T* fallback, T* x) {
+  ATTN_CHECK(ctx.workspace != nullptr, "cuda divide_rows_guarded: the context needs a workspace");
+  const RowParams p = params_of(s);
+  auto* counter = ctx.ws().get<unsigned long long>("divide_rows_guarded.bad", 1);
+  ATTN_CUDA_CHECK(cudaMemsetAsync(counter, 0, sizeof(*counter), stream_of(ctx)));
+  divide_rows_guarded_kernel<T><<<static_cast<unsigned>(p.batch), kBlockThreads, 0, stream_of(ctx)>>>(
+      p, den, rel_tau, fallback, x, counter);
+  ATTN_CUDA_CHECK(cudaGetLastError());
+  return read_counter(ctx, counter);
+}
+
+#define ATTN_CUDA_ROWWISE_INSTANTIATE(T)                                                                         \
+  template void row_sq_norms<T>(const Context&, const RowShape&, T, const T*, T*);                               \
+  template void col_sq_norms<T>(const Context&, const RowShape&, T, const T*, T*);                               \
+  template void col_sums<T>(const Context&, const RowShape&, T, const T*, T*);                                   \
+  template void row_sums<T>(const Context&, const RowShape&, const T*, T*);                                      \
+  template void row_logsumexp<T>(const Context&, const RowShape&, const T*, T*);                                 \
+  template void add_bias<T>(const Context&, const RowShape&, const T*, const T*, int64_t, T*);                   \
+  template void scale_rows_cols<T>(const Context&, const RowShape&, const T*, const T*, T*);                     \
+  template void normalize_rows<T>(const Context&, const RowShape&, T, const T*, T*);                             \
+  template void block_max<T>(const Context&, const RowShape&, bool, const T*, T*);                               \
+  template void exp_shifted<T>(const Context&, const RowShape&, const T*, T*);                                   \
+  template void exp_rows_with_stats<T>(const Context&, const RowShape&, T*, T*, T*);                             \
+  template void axpby<T>(const Context&, int64_t, T, const T*, T, T*);                                           \
+  template void rsqrt_inplace<T>(const Context&, int64_t, T*);                                                   \
+  template int64_t divide_rows_guarded<T>(const Context&, const RowShape&, const T*, double, const T*, T*);
+ATTN_CUDA_ROWWISE_INSTANTIATE(float)
+ATTN_CUDA_ROWWISE_INSTANTIATE(double)
+
+}  // namespace attn::ops::cuda
