@@ -48,6 +48,9 @@ CaseResult filled_case() {
   r.trivial_rel_fro = 0.97;
   r.noise_floor_rel_fro = 3e-8;
   r.diagnostics = {{"bad_rows", 0}, {"note", "x"}};
+  r.timer = "cuda-events";
+  r.cold_l2 = true;
+  r.gpu_clocks = GpuClockRecord{.sm_mhz_start = 1980, .sm_mhz_end = 1755, .throttle_reasons = {"sw_power_cap"}};
   return r;
 }
 
@@ -185,6 +188,24 @@ TEST(ReportJson, CaseResultRoundTripsEveryField) {
   EXPECT_EQ(back.own_error->min_cos, 0.999999);
   EXPECT_EQ(back.noise_floor_rel_fro, 3e-8);
   EXPECT_EQ(back.diagnostics["note"], "x");
+  EXPECT_EQ(back.timer, "cuda-events");
+  EXPECT_TRUE(back.cold_l2);
+  ASSERT_TRUE(back.gpu_clocks.has_value());
+  EXPECT_EQ(back.gpu_clocks->sm_mhz_end, 1755);
+  EXPECT_EQ(back.gpu_clocks->throttle_reasons, std::vector<std::string>{"sw_power_cap"});
+}
+
+TEST(ReportJson, OlderRecordsWithoutTimerFieldsReadAsHostClock) {
+  json j = to_json(filled_case());
+  j.erase("timer");
+  j.erase("cold_l2");
+  j.erase("gpu_clocks");
+  const CaseResult back = case_result_from_json(j);
+  EXPECT_EQ(back.timer, "host-clock");
+  EXPECT_FALSE(back.cold_l2);
+  EXPECT_FALSE(back.gpu_clocks.has_value());
+  j["gpu_clocks"] = {{"sm_mhz_start", 1}, {"sm_mhz_end", 1}, {"throttle_reasons", "hot"}};
+  EXPECT_THROW(case_result_from_json(j), UsageError);
 }
 
 TEST(ReportJson, NonFiniteErrorIsNullButStillPresent) {

@@ -55,6 +55,8 @@ Action add_run_command(CLI::App& app) {
   cmd->add_option("--attn-metrics-max-n", args->options.attn_metrics_max_n,
                   "Probe attention matrices and oracle bounds up to this N (default 512; 0: off)")
       ->check(CLI::NonNegativeNumber);
+  cmd->add_flag("--cold-l2", args->options.cold_l2,
+                "GPU cases: flush the L2 cache before every timed sample (cold-cache times; default warm)");
   cmd->add_option("--progress-interval", args->options.progress_interval_s,
                   "Seconds between progress lines when stderr is not a terminal")
       ->check(CLI::Range(0.0, 1e6));

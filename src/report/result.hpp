@@ -20,6 +20,13 @@ namespace attn {
 
 inline constexpr const char* kReportSchema = "attnbench.report/1";
 
+// The GPU's SM clock around a case's timed samples and what limited it (NVML; absent without it).
+struct GpuClockRecord {
+  int sm_mhz_start = 0;
+  int sm_mhz_end = 0;
+  std::vector<std::string> throttle_reasons;  // union over start and end, idle excluded
+};
+
 struct CaseResult {
   std::string case_id;
   std::string method;
@@ -37,6 +44,11 @@ struct CaseResult {
   double first_call_ms = 0;   // the cold first forward (allocations, first touch)
   int repetitions = 0;
   int warmup = 0;
+  // How samples were taken: "host-clock" (steady clock around a synchronized forward) or
+  // "cuda-events" (events on the method's stream); cold_l2: the L2 was flushed before each sample.
+  std::string timer = "host-clock";
+  bool cold_l2 = false;
+  std::optional<GpuClockRecord> gpu_clocks;
 
   int64_t peak_workspace_bytes = 0;
   double estimated_workspace_bytes = 0;

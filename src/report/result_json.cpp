@@ -139,6 +139,12 @@ json to_json(const CaseResult& r) {
   j["first_call_ms"] = number(r.first_call_ms);
   j["repetitions"] = r.repetitions;
   j["warmup"] = r.warmup;
+  j["timer"] = r.timer;
+  j["cold_l2"] = r.cold_l2;
+  j["gpu_clocks"] = r.gpu_clocks ? json{{"sm_mhz_start", r.gpu_clocks->sm_mhz_start},
+                                        {"sm_mhz_end", r.gpu_clocks->sm_mhz_end},
+                                        {"throttle_reasons", r.gpu_clocks->throttle_reasons}}
+                                 : json(nullptr);
   j["memory"] = {{"peak_workspace_bytes", r.peak_workspace_bytes},
                  {"estimated_workspace_bytes", number(r.estimated_workspace_bytes)},
                  {"peak_rss_bytes", optional(r.peak_rss_bytes)},
@@ -205,6 +211,25 @@ CaseResult case_result_from_json(const json& j) {
   r.first_call_ms = f.real("first_call_ms");
   r.repetitions = static_cast<int>(f.integer("repetitions"));
   r.warmup = static_cast<int>(f.integer("warmup"));
+  r.timer = f.string("timer", false, r.timer);
+  if (const json* cold = f.get("cold_l2")) {
+    if (!cold->is_boolean()) throw UsageError("cold_l2: expected true or false");
+    r.cold_l2 = cold->get<bool>();
+  }
+  if (f.get("gpu_clocks")) {
+    const Fields g = f.sub("gpu_clocks");
+    GpuClockRecord c;
+    c.sm_mhz_start = static_cast<int>(g.integer("sm_mhz_start"));
+    c.sm_mhz_end = static_cast<int>(g.integer("sm_mhz_end"));
+    if (const json* reasons = g.get("throttle_reasons")) {
+      if (!reasons->is_array()) throw UsageError("gpu_clocks.throttle_reasons: expected an array of strings");
+      for (const auto& x : *reasons) {
+        if (!x.is_string()) throw UsageError("gpu_clocks.throttle_reasons: expected an array of strings");
+        c.throttle_reasons.push_back(x.get<std::string>());
+      }
+    }
+    r.gpu_clocks = c;
+  }
 
   const Fields m = f.sub("memory");
   r.peak_workspace_bytes = m.integer("peak_workspace_bytes");

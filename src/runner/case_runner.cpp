@@ -3,11 +3,13 @@
 #include <chrono>
 #include <cmath>
 #include <fmt/format.h>
+#include <functional>
 #include <limits>
 #include <new>
 
 #include "core/device_memory.hpp"
 #include "core/error.hpp"
+#include "core/gpu_timing.hpp"
 #include "metrics/flops.hpp"
 #include "runner/device_tensors.hpp"
 #include "runner/fault_injection.hpp"
@@ -21,6 +23,45 @@ using Clock = std::chrono::steady_clock;
 
 double elapsed_ms(Clock::time_point t0) {
   return std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
+}
+
+std::vector<double> time_on_host(int repetitions, const std::function<void()>& forward) {
+  std::vector<double> samples;
+  samples.reserve(static_cast<size_t>(repetitions));
+  for (int i = 0; i < repetitions; ++i) {
+    const auto t0 = Clock::now();
+    forward();
+    samples.push_back(elapsed_ms(t0));
+  }
+  return samples;
+}
+
+// CUDA events on the case's stream around each forward (optionally after an L2 flush), with the SM
+// clock read before and after so a throttled run is visible in the report.
+std::vector<double> time_on_device(const Context& ctx, const CaseSettings& settings,
+                                   const std::function<void()>& forward, CaseResult& r) {
+  DeviceTimer timer(ctx.stream);
+  std::optional<L2Flusher> flusher;
+  if (settings.cold_l2) flusher.emplace(ctx.stream);
+  const GpuClocks before = read_gpu_clocks();
+  std::vector<double> samples;
+  samples.reserve(static_cast<size_t>(settings.repetitions));
+  for (int i = 0; i < settings.repetitions; ++i) {
+    if (flusher) flusher->flush();
+    timer.start();
+    forward();
+    samples.push_back(timer.stop_ms());
+  }
+  const GpuClocks after = read_gpu_clocks();
+  r.timer = "cuda-events";
+  r.cold_l2 = settings.cold_l2;
+  if (before.available && after.available) {
+    GpuClocks any = after;
+    any.throttle_mask |= before.throttle_mask;
+    r.gpu_clocks = GpuClockRecord{.sm_mhz_start = before.sm_mhz, .sm_mhz_end = after.sm_mhz,
+                                  .throttle_reasons = any.throttle_reasons()};
+  }
+  return samples;
 }
 
 CaseShape case_shape(const InputSpec& in) { return {in.batch, in.heads, in.seq_len, in.head_dim, in.causal}; }
@@ -118,15 +159,9 @@ CaseResult run_case(const Case& c, const InputTensors& inputs, const Reference& 
 
     for (int i = 0; i < settings.warmup; ++i) method->forward(ctx, io.q(), io.k(), io.v(), io.out());
     device_synchronize(c.device);
-    std::vector<double> samples;
-    samples.reserve(static_cast<size_t>(settings.repetitions));
-    for (int i = 0; i < settings.repetitions; ++i) {
-      t0 = Clock::now();
-      method->forward(ctx, io.q(), io.k(), io.v(), io.out());
-      device_synchronize(c.device);
-      samples.push_back(elapsed_ms(t0));
-    }
-    r.time_ms = summarize(std::move(samples));
+    auto forward = [&] { method->forward(ctx, io.q(), io.k(), io.v(), io.out()); };
+    r.time_ms = summarize(c.device == Device::cuda ? time_on_device(ctx, settings, forward, r)
+                                                   : time_on_host(settings.repetitions, forward));
     r.peak_workspace_bytes = static_cast<int64_t>(io.workspace().peak_bytes());
     // After timing (the probe's buffers are separate and do not move the workspace peak).
     if (c.info->linear_in_v && c.device == Device::cpu && shape.seq_len <= settings.attn_metrics_max_n) {

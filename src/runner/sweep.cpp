@@ -1,5 +1,6 @@
 #include "runner/sweep.hpp"
 
+#include <algorithm>
 #include <ctime>
 #include <filesystem>
 #include <fmt/format.h>
@@ -7,6 +8,7 @@
 #include <regex>
 
 #include "core/error.hpp"
+#include "core/gpu_timing.hpp"
 #include "core/threads.hpp"
 #include "report/report_io.hpp"
 #include "runner/cost_estimate.hpp"
@@ -123,6 +125,7 @@ SweepOutcome run_sweep(const Spec& spec, const RunOptions& options) {
                         .threads = threads,
                         .memory_budget = memory_budget(options.memory_budget_gib.value_or(spec.memory_budget_gib))};
   if (options.attn_metrics_max_n) settings.attn_metrics_max_n = *options.attn_metrics_max_n;
+  settings.cold_l2 = options.cold_l2;
   const double timeout_s = options.timeout_s.value_or(spec.timeout_s);
 
   std::map<std::string, CaseResult> results;
@@ -149,6 +152,9 @@ SweepOutcome run_sweep(const Spec& spec, const RunOptions& options) {
 
   Report& report = outcome.report;
   report.context = gather_system_info(threads);
+  // The device's facts, when any selected case runs on it (the CPU-only report stays free of them).
+  if (std::any_of(cases.begin(), cases.end(), [](const Case* c) { return c->device == Device::cuda; }))
+    report.context.cuda = query_cuda_info();
   report.spec = spec.raw;
   report.spec_sha256 = spec.sha256;
 

@@ -58,6 +58,7 @@ nlohmann::json to_json(const WorkerRequest& r) {
           {"memory_budget_bytes", c.memory_budget.host_bytes},
           {"device_memory_budget_bytes", c.memory_budget.device_bytes},
           {"attn_metrics_max_n", c.attn_metrics_max_n},
+          {"cold_l2", c.cold_l2},
           {"save_inputs_dir", r.settings.save_inputs_dir}};
 }
 
@@ -73,6 +74,7 @@ WorkerRequest worker_request_from_json(const nlohmann::json& j) {
     c.memory_budget.host_bytes = j.at("memory_budget_bytes").get<double>();
     c.memory_budget.device_bytes = j.at("device_memory_budget_bytes").get<double>();
     c.attn_metrics_max_n = j.at("attn_metrics_max_n").get<int64_t>();
+    c.cold_l2 = j.at("cold_l2").get<bool>();
     r.settings.save_inputs_dir = j.at("save_inputs_dir").get<std::string>();
     return r;
   } catch (const nlohmann::json::exception& e) {
