@@ -1,0 +1,39 @@
+// Fuzzes what `report`, `compare`, `merge` and `--resume` read: the same bytes as a report (.json)
+// and as a per-case log (.jsonl), then, for what was accepted, the merge (which re-parses the
+// embedded spec), the comparison of the file with itself, and the JSON written back. The contract:
+// results or a UsageError; no other exception, crash, leak, hang or sanitizer report.
+#include <cstddef>
+#include <cstdint>
+#include <cstdlib>
+
+#include <nlohmann/json.hpp>
+
+#include "core/error.hpp"
+#include "fuzz_file.hpp"
+#include "report/compare.hpp"
+#include "report/merge.hpp"
+#include "report/report_inputs.hpp"
+
+namespace {
+
+void exercise(const std::string& path) {
+  try {
+    const attn::ResultsFile f = attn::load_results_file(path);
+    const attn::MergeOutcome merged = attn::merge_results({f, f});
+    (void)attn::to_json(merged.report).dump();
+    attn::CompareOptions options;
+    options.lenient = true;
+    const attn::Comparison c = attn::compare_reports(f.report, merged.report, options);
+    (void)attn::comparison_json(c, options).dump();
+    (void)attn::comparison_table(c, false);
+  } catch (const attn::UsageError&) {  // IncompatibleBaseline included
+  }
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  exercise(attn::fuzz::scratch().write("input.json", data, size));
+  exercise(attn::fuzz::scratch().write("input.jsonl", data, size));
+  return 0;
+}
