@@ -48,6 +48,7 @@ CaseResult filled_case() {
   r.trivial_rel_fro = 0.97;
   r.noise_floor_rel_fro = 3e-8;
   r.diagnostics = {{"bad_rows", 0}, {"note", "x"}};
+  r.device_used_bytes = 48 << 20;
   r.timer = "cuda-events";
   r.cold_l2 = true;
   r.gpu_clocks = GpuClockRecord{.sm_mhz_start = 1980, .sm_mhz_end = 1755, .throttle_reasons = {"sw_power_cap"}};
@@ -188,6 +189,7 @@ TEST(ReportJson, CaseResultRoundTripsEveryField) {
   EXPECT_EQ(back.own_error->min_cos, 0.999999);
   EXPECT_EQ(back.noise_floor_rel_fro, 3e-8);
   EXPECT_EQ(back.diagnostics["note"], "x");
+  EXPECT_EQ(back.device_used_bytes, 48 << 20);
   EXPECT_EQ(back.timer, "cuda-events");
   EXPECT_TRUE(back.cold_l2);
   ASSERT_TRUE(back.gpu_clocks.has_value());

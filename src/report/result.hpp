@@ -54,6 +54,10 @@ struct CaseResult {
   double estimated_workspace_bytes = 0;
   std::optional<int64_t> peak_rss_bytes;
   std::optional<int64_t> device_peak_bytes;
+  // GPU cases: device memory the case held at its end by cudaMemGetInfo (inputs, output, cuBLAS and
+  // method workspace; the workspace is grow-only, so its peak is still held): the cross-check of the
+  // tracked numbers and of the estimate, to the driver's 2 MiB allocation granularity.
+  std::optional<int64_t> device_used_bytes;
 
   double flops_dense = 0;        // 4 B H N^2 d (halved when causal)
   double flops_algorithmic = 0;  // the method's own count

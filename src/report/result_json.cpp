@@ -148,7 +148,8 @@ json to_json(const CaseResult& r) {
   j["memory"] = {{"peak_workspace_bytes", r.peak_workspace_bytes},
                  {"estimated_workspace_bytes", number(r.estimated_workspace_bytes)},
                  {"peak_rss_bytes", optional(r.peak_rss_bytes)},
-                 {"device_peak_bytes", optional(r.device_peak_bytes)}};
+                 {"device_peak_bytes", optional(r.device_peak_bytes)},
+                 {"device_used_bytes", optional(r.device_used_bytes)}};
   j["flops"] = {{"dense", number(r.flops_dense)}, {"algorithmic", number(r.flops_algorithmic)}};
   j["gflops_per_s"] = number(r.gflops_per_s);
   j["gflops_algorithmic_per_s"] = number(r.gflops_algorithmic_per_s);
@@ -236,6 +237,7 @@ CaseResult case_result_from_json(const json& j) {
   r.estimated_workspace_bytes = m.real("estimated_workspace_bytes");
   r.peak_rss_bytes = m.opt_int("peak_rss_bytes");
   r.device_peak_bytes = m.opt_int("device_peak_bytes");
+  r.device_used_bytes = m.opt_int("device_used_bytes");
 
   const Fields fl = f.sub("flops");
   r.flops_dense = fl.real("dense");

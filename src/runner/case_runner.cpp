@@ -129,6 +129,7 @@ CaseResult run_case(const Case& c, const InputTensors& inputs, const Reference& 
   const bool rss_reset = reset_peak_rss();
   try {
     inject_fault(c.id);
+    const std::size_t device_free_before = c.device == Device::cuda ? cuda_free_bytes() : 0;
     DeviceTensors io(c.device, inputs, settings.threads);  // Q, K, V and a NaN-filled output on the device
     Context& ctx = io.context();
     const MethodConfig config{.shape = shape, .params = c.params, .seed = c.input.seed, .rng_key = case_rng_key(c)};
@@ -175,7 +176,12 @@ CaseResult run_case(const Case& c, const InputTensors& inputs, const Reference& 
         r.oracle_kind = bound->kind;
       }
     }
-    if (c.device == Device::cuda) r.device_peak_bytes = r.peak_workspace_bytes;
+    if (c.device == Device::cuda) {
+      r.device_peak_bytes = r.peak_workspace_bytes;
+      const std::size_t free_now = cuda_free_bytes();
+      if (device_free_before > 0 && free_now > 0)
+        r.device_used_bytes = static_cast<int64_t>(device_free_before) - static_cast<int64_t>(free_now);
+    }
     if (r.time_ms.median > 0) {
       r.gflops_per_s = r.flops_dense / (r.time_ms.median * 1e6);
       r.gflops_algorithmic_per_s = r.flops_algorithmic / (r.time_ms.median * 1e6);
