@@ -1,10 +1,11 @@
 // LARA's MIS weights (ops/mis_weights.hpp) against the card's formulas written out in double, for
 // every kind, one and several samples per proposal, the 1e-8 clamp; at one common omega the opt
 // weights are the alphas, which sum to 1 over proposals before clamping; and the row statistics
-// Skeinformer uses (exp_rows_with_stats, col_sums).
+// Skeinformer and LARA use (exp_rows_with_stats, col_sums, softmax_rows_lse).
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <limits>
 
 #include "ops/mis_weights.hpp"
 #include "ops/rowwise.hpp"
@@ -65,6 +66,19 @@ TEST(MisWeights, MatchesTheCardForEveryKindAndSampleCount) {
         std::vector<double> out(2 * kN * p_n);
         ops::mis_weights<double>(cpu.ctx, s, lq.data(), lk.data(), lmu.data(),
                                  kind == ops::MisKind::bh ? nullptr : aux.data(), out.data());
+        // The fp32 path (vectorized exponential) agrees with the fp64 one to fp32 rounding.
+        auto to_f = [](const std::vector<double>& v) { return std::vector<float>(v.begin(), v.end()); };
+        const auto lqf = to_f(lq), lkf = to_f(lk), lmuf = to_f(lmu), auxf = to_f(aux);
+        std::vector<float> outf(out.size());
+        ops::mis_weights<float>(cpu.ctx, s, lqf.data(), lkf.data(), lmuf.data(),
+                                kind == ops::MisKind::bh ? nullptr : auxf.data(), outf.data());
+        std::vector<double> out_from_f(out.size());
+        ops::mis_weights<double>(cpu.ctx, s, std::vector<double>(lqf.begin(), lqf.end()).data(),
+                                 std::vector<double>(lkf.begin(), lkf.end()).data(),
+                                 std::vector<double>(lmuf.begin(), lmuf.end()).data(),
+                                 kind == ops::MisKind::bh ? nullptr : std::vector<double>(auxf.begin(), auxf.end()).data(),
+                                 out_from_f.data());
+        EXPECT_LT(testing::max_abs_diff(outf, out_from_f), 2e-6) << "fp32, S=" << samples << " kind=" << int(kind);
         for (int64_t b = 0; b < 2; ++b) {
           auto slice = [&](const std::vector<double>& v, int64_t per) {
             return std::vector<double>(v.begin() + b * per, v.begin() + (b + 1) * per);
@@ -136,6 +150,32 @@ TEST(RowStats, ExpRowsWithStatsAndColSums) {
       for (int64_t r = 0; r < kRows; ++r) s += orig[(b * kRows + r) * kCols + c];
       EXPECT_NEAR(cols[b * kCols + c], 0.5 * s, 1e-5);
     }
+}
+
+TEST(RowStats, SoftmaxRowsLseMatchesLogSumExpAndSoftmax) {
+  CpuCase cpu;
+  constexpr int64_t kB = 2, kRows = 5, kCols = 300;
+  for (double spread : {1.0, 40.0}) {
+    auto x = testing::normal_vector<float>(kB * kRows * kCols, 4, "x", spread);
+    const auto orig = x;
+    std::vector<float> lse(kB * kRows), ref(kB * kRows);
+    ops::row_logsumexp<float>(cpu.ctx, ops::row_shape(kRows, kCols, kB), orig.data(), ref.data());
+    ops::softmax_rows_lse<float>(cpu.ctx, ops::row_shape(kRows, kCols, kB), x.data(), lse.data());
+    for (int64_t r = 0; r < kB * kRows; ++r) {
+      EXPECT_NEAR(lse[r], ref[r], 1e-5 * std::max(1.0, std::abs(double(ref[r]))));
+      double total = 0;
+      for (int64_t c = 0; c < kCols; ++c) {
+        const double expect = std::exp(double(orig[r * kCols + c]) - double(ref[r]));
+        EXPECT_NEAR(x[r * kCols + c], expect, 1e-6 + 1e-5 * expect);
+        total += x[r * kCols + c];
+      }
+      EXPECT_NEAR(total, 1.0, 1e-5);
+    }
+  }
+  std::vector<float> masked(4, -std::numeric_limits<float>::infinity()), l(1);
+  ops::softmax_rows_lse<float>(cpu.ctx, ops::row_shape(1, 4), masked.data(), l.data());
+  EXPECT_EQ(l[0], -std::numeric_limits<float>::infinity());
+  for (float v : masked) EXPECT_EQ(v, 0.0f);
 }
 
 }  // namespace

@@ -141,8 +141,7 @@ class Lara final : public Method {
     ops::add_bias<float>(ctx, ops::row_shape(p, c, bh), nullptr, mu_bias, c, lmu);
 
     // Per-sample values kv_p = softmax_m(Lk[p, :]) V, after keeping lse_m Lk[p, :].
-    ops::row_logsumexp<float>(ctx, ops::row_shape(p, n, bh), lk, lse_k);
-    ops::softmax_rows<float>(ctx, {.rows = p, .cols = n, .ld = n, .stride = p * n, .batch = bh}, 1.0f, lk);
+    ops::softmax_rows_lse<float>(ctx, ops::row_shape(p, n, bh), lk, lse_k);
     ops::gemm<float>(ctx, ops::gemm_shape(Trans::no, Trans::no, p, d, n, bh), 1.0f, lk, v.ptr<float>(), 0.0f, kv);
 
     // alpha's auxiliary term: opt t = softmax over queries of q-bar . x; biased: mu . x.

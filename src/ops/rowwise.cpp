@@ -56,6 +56,12 @@ void row_logsumexp(const Context& ctx, const RowShape& s, const T* x, T* out) {
                 cuda::row_logsumexp(ctx, s, x, out));
 }
 template <class T>
+void softmax_rows_lse(const Context& ctx, const RowShape& s, T* x, T* lse) {
+  check(s, x, "softmax_rows_lse");
+  ATTN_CHECK(lse != nullptr, "softmax_rows_lse: null output");
+  ATTN_DISPATCH_CPU_ONLY(ctx, "softmax_rows_lse", cpu::softmax_rows_lse(ctx, s, x, lse));
+}
+template <class T>
 void add_bias(const Context& ctx, const RowShape& s, const T* row_bias, const T* col_bias, int64_t col_stride, T* x) {
   check(s, x, "add_bias");
   ATTN_CHECK(col_stride >= 0, "add_bias: col_stride must be >= 0");
@@ -124,6 +130,7 @@ int64_t divide_rows_guarded(const Context& ctx, const RowShape& s, const T* den,
   template void row_sums<T>(const Context&, const RowShape&, const T*, T*);                                      \
   template void col_sums<T>(const Context&, const RowShape&, T, const T*, T*);                                   \
   template void row_logsumexp<T>(const Context&, const RowShape&, const T*, T*);                                 \
+  template void softmax_rows_lse<T>(const Context&, const RowShape&, T*, T*);                                    \
   template void add_bias<T>(const Context&, const RowShape&, const T*, const T*, int64_t, T*);                   \
   template void scale_rows_cols<T>(const Context&, const RowShape&, const T*, const T*, T*);                     \
   template void normalize_rows<T>(const Context&, const RowShape&, T, const T*, T*);                             \

@@ -33,6 +33,11 @@ void row_sums(const Context& ctx, const RowShape& s, const T* x, T* out);
 // out[b, r] = log sum_c exp(x[b, r, c]).
 template <class T>
 void row_logsumexp(const Context& ctx, const RowShape& s, const T* x, T* out);
+// x[b, r, :] <- softmax of the row and lse[b, r] = log sum_c exp(x[b, r, c]) in one pass (LARA's
+// per-sample key summary needs both; the vectorized exponential of softmax_rows). A row that is all
+// -inf becomes 0 with lse -inf.
+template <class T>
+void softmax_rows_lse(const Context& ctx, const RowShape& s, T* x, T* lse);
 // x[b, r, c] += row_bias[b * rows + r] + col_bias[b * col_stride + c]; either bias may be null;
 // col_stride 0 shares one column bias across batches.
 template <class T>

@@ -7,6 +7,8 @@
 #include <limits>
 #include <vector>
 
+#include "ops/cpu/vec_math.hpp"
+
 namespace attn::ops::cpu {
 
 namespace {
@@ -84,6 +86,26 @@ void row_logsumexp(const Context& ctx, const RowShape& s, const T* x, T* out) {
     double acc = 0;
     for (int64_t c = 0; c < s.cols; ++c) acc += std::exp(static_cast<double>(row[c]) - mx);
     out[r] = static_cast<T>(mx + std::log(acc));
+  }
+}
+
+template <class T>
+void softmax_rows_lse(const Context& ctx, const RowShape& s, T* x, T* lse) {
+  constexpr double kLog2e = 1.4426950408889634074;
+  const int64_t total = s.batch * s.rows;
+#pragma omp parallel for num_threads(nthreads(ctx, total * s.cols)) schedule(static)
+  for (int64_t r = 0; r < total; ++r) {
+    T* row = row_ptr(s, x, r);
+    const T mx = max_of(row, s.cols);
+    if (!std::isfinite(mx)) {  // all -inf (or a +inf/NaN that no shift can fix): no distribution
+      lse[r] = mx;
+      if (mx == -std::numeric_limits<T>::infinity()) std::fill(row, row + s.cols, T(0));
+      continue;
+    }
+    const T sum = exp2_affine_sum(row, s.cols, static_cast<T>(kLog2e), static_cast<T>(kLog2e * mx));
+    const T inv = T(1) / sum;
+    for (int64_t c = 0; c < s.cols; ++c) row[c] *= inv;
+    lse[r] = static_cast<T>(mx + std::log(static_cast<double>(sum)));
   }
 }
 
@@ -211,6 +233,7 @@ int64_t divide_rows_guarded(const Context&, const RowShape& s, const T* den, dou
   template void row_sums<T>(const Context&, const RowShape&, const T*, T*);                                      \
   template void col_sums<T>(const Context&, const RowShape&, T, const T*, T*);                                   \
   template void row_logsumexp<T>(const Context&, const RowShape&, const T*, T*);                                 \
+  template void softmax_rows_lse<T>(const Context&, const RowShape&, T*, T*);                                    \
   template void add_bias<T>(const Context&, const RowShape&, const T*, const T*, int64_t, T*);                   \
   template void scale_rows_cols<T>(const Context&, const RowShape&, const T*, const T*, T*);                     \
   template void normalize_rows<T>(const Context&, const RowShape&, T, const T*, T*);                             \

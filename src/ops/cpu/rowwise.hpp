@@ -10,6 +10,7 @@ template <class T> void row_sq_norms(const Context& ctx, const RowShape& s, T sc
 template <class T> void col_sq_norms(const Context& ctx, const RowShape& s, T scale, const T* x, T* out);
 template <class T> void col_sums(const Context& ctx, const RowShape& s, T scale, const T* x, T* out);
 template <class T> void row_sums(const Context& ctx, const RowShape& s, const T* x, T* out);
+template <class T> void softmax_rows_lse(const Context& ctx, const RowShape& s, T* x, T* lse);
 template <class T> void row_logsumexp(const Context& ctx, const RowShape& s, const T* x, T* out);
 template <class T>
 void add_bias(const Context& ctx, const RowShape& s, const T* row_bias, const T* col_bias, int64_t col_stride, T* x);
