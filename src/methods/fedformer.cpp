@@ -10,7 +10,8 @@
 //   FEA-f (variant=fea): S = Qhat[I_q] Khat[I_kv]^T (bilinear, no conjugation), sigma = tanh(S) or a
 //     row softmax of |S|, O = sigma Khat[I_kv] (official values) or sigma Vhat[I_kv] (paper), then
 //     Yhat[I_q[x]] = O[x] R[x] and y = irfft(Yhat / d_model^2).
-// Complexity: O(E N log N) FFTs + O(M E^2) mode mixing (FEA-f: + O(M^2 E)); memory O(N E + M E^2).
+// Complexity: O(E N log N) FFTs + O(M E^2) mode mixing (FEA-f: + O(M^2 E)); memory O(M E^2) plus
+// per-thread FFT blocks (only the M selected bins are stored, not full spectra).
 // Exactness: none vs softmax; fast path = dense-DFT form to fp32 rounding (tested).
 // Parameters: variant (feb), modes (= rank; 64), mode_select (random: a seeded shuffle of the
 // candidates 0..N/2-1, first M, sorted; low: 0..M-1), slot_mapping (official: FEB-f writes mode w
@@ -43,6 +44,9 @@ using cd = std::complex<double>;
 int64_t clamped_modes(const CaseShape& s, const ParamSet& p) { return std::min(p.get_int("modes"), s.seq_len / 2); }
 bool is_fea(const ParamSet& p) { return p.get_string("variant") == "fea"; }
 bool paper_values(const ParamSet& p) { return p.get_string("value_source") == "paper_v"; }
+ops::FftShape fft_shape(const CaseShape& s) {
+  return {.batch = s.heads_total(), .n = s.seq_len, .channels = s.head_dim};
+}
 
 // get_frequency_modes: M of the candidates 0..N/2-1, shuffled by `rng` ('random') or the lowest.
 std::vector<int64_t> select_modes(int64_t n, int64_t m, bool random, const Rng& rng) {
@@ -92,43 +96,34 @@ class Fedformer final : public Method {
     copy_bytes(idx_, ctx.device, all.data(), Device::cpu, all.size() * sizeof(int64_t));
   }
 
+  // Only the M selected bins of each spectrum are computed and stored (ops::rfft_bins), and the
+  // output is synthesized from the M written bins (ops::irfft_bins).
   void forward(Context& ctx, const Tensor& q, const Tensor& k, const Tensor& v, Tensor& out) override {
     const auto& s = config_.shape;
-    const int64_t bh = s.heads_total(), n = s.seq_len, e = s.head_dim;
-    const ops::FftShape fs{.batch = bh, .n = n, .channels = e};
-    const int64_t bins = fs.bins();
-    cf* xhat = ctx.ws().get<cf>("fedformer.xhat", bh * bins * e);
-    const ops::SpectralMixShape mix{.batch = bh, .bins_in = bins, .bins_out = bins, .channels_in = e,
-                                    .channels_out = e, .modes = m_, .weight_sets = s.heads};
+    const int64_t bh = s.heads_total(), e = s.head_dim, block = bh * m_ * e;
+    const ops::FftShape fs = fft_shape(s);
+    const ops::SpectralMixShape mix{.batch = bh, .modes = m_, .channels_in = e, .channels_out = e,
+                                    .weight_sets = s.heads};
+    const int64_t *modes_q = idx_, *modes_kv = idx_ + m_, *slots = idx_ + 2 * m_;
     if (!is_fea(config_.params)) {
-      cf* yhat = ctx.ws().get<cf>("fedformer.yhat", bh * bins * e);
+      cf* sel = ctx.ws().get<cf>("fedformer.selected", 2 * block);  // X[I], then Y
       const Tensor& x = config_.params.get_string("input") == "q" ? q : v;
-      ops::rfft_rows<float>(ctx, fs, x.ptr<float>(), xhat);
-      ops::spectral_mix<float>(ctx, mix, xhat, w_, idx_, idx_ + 2 * m_, yhat);
-      ops::irfft_rows<float>(ctx, fs, yhat, out.ptr<float>());
+      ops::rfft_bins<float>(ctx, fs, x.ptr<float>(), modes_q, m_, sel);
+      ops::spectral_mix<float>(ctx, mix, sel, w_, sel + block);
+      ops::irfft_bins<float>(ctx, fs, slots, m_, sel + block, out.ptr<float>());
       return;
     }
-    cf* khat = ctx.ws().get<cf>("fedformer.khat", bh * bins * e);
-    cf* sel = ctx.ws().get<cf>("fedformer.selected", 3 * bh * m_ * e);  // Qhat[I_q], Khat[I_kv], values
+    const bool paper = paper_values(config_.params);
+    cf* sel = ctx.ws().get<cf>("fedformer.selected", (paper ? 3 : 2) * block);  // Qhat[I_q], Khat[I_kv], Vhat[I_kv]
     cf* scores = ctx.ws().get<cf>("fedformer.scores", bh * m_ * m_);
-    cf* o = ctx.ws().get<cf>("fedformer.o", bh * m_ * e);
-    cf *qs = sel, *ks = sel + bh * m_ * e, *vs = ks;
-    ops::rfft_rows<float>(ctx, fs, q.ptr<float>(), xhat);
-    ops::rfft_rows<float>(ctx, fs, k.ptr<float>(), khat);
-    ops::gather_bins<float>(ctx, bh, bins, e, idx_, m_, xhat, qs);
-    ops::gather_bins<float>(ctx, bh, bins, e, idx_ + m_, m_, khat, ks);
-    if (paper_values(config_.params)) {
-      vs = sel + 2 * bh * m_ * e;
-      ops::rfft_rows<float>(ctx, fs, v.ptr<float>(), khat);
-      ops::gather_bins<float>(ctx, bh, bins, e, idx_ + m_, m_, khat, vs);
-    }
+    cf* o = ctx.ws().get<cf>("fedformer.o", block);
+    cf *qs = sel, *ks = sel + block, *vs = paper ? sel + 2 * block : ks;
+    ops::rfft_bins<float>(ctx, fs, q.ptr<float>(), modes_q, m_, qs);
+    ops::rfft_bins<float>(ctx, fs, k.ptr<float>(), modes_kv, m_, ks);
+    if (paper) ops::rfft_bins<float>(ctx, fs, v.ptr<float>(), modes_kv, m_, vs);
     attend(ctx, bh, e, qs, ks, vs, scores, o);
-    ops::SpectralMixShape out_mix = mix;
-    out_mix.bins_in = m_;
-    std::vector<int64_t> iota(static_cast<size_t>(m_));
-    std::iota(iota.begin(), iota.end(), 0);
-    ops::spectral_mix<float>(ctx, out_mix, o, w_, iota.data(), idx_, xhat);  // scatter to Yhat[I_q]
-    ops::irfft_rows<float>(ctx, fs, xhat, out.ptr<float>());
+    ops::spectral_mix<float>(ctx, mix, o, w_, qs);  // Yhat[I_q] (Qhat[I_q] is no longer needed)
+    ops::irfft_bins<float>(ctx, fs, slots, m_, qs, out.ptr<float>());
   }
 
   // The same operator with explicit fp64 DFT sums and fp64 mixing (host memory, CPU only).
@@ -137,15 +132,13 @@ class Fedformer final : public Method {
     const int64_t bh = s.heads_total(), n = s.seq_len, e = s.head_dim, d_model = s.heads * e;
     const ops::DftShape ds{.batch = bh, .n = n, .channels = e};
     std::vector<cd> qs(static_cast<size_t>(bh * m_ * e)), y(qs.size()), ks, vs, scores, o;
-    const ops::SpectralMixShape mix{.batch = bh, .bins_in = m_, .bins_out = m_, .channels_in = e, .channels_out = e,
-                                    .modes = m_, .weight_sets = s.heads};
-    std::vector<int64_t> iota(static_cast<size_t>(m_));
-    std::iota(iota.begin(), iota.end(), 0);
+    const ops::SpectralMixShape mix{.batch = bh, .modes = m_, .channels_in = e, .channels_out = e,
+                                    .weight_sets = s.heads};
     double scale = 1.0 / double(n);
     if (!is_fea(config_.params)) {
       const Tensor& x = config_.params.get_string("input") == "q" ? q : v;
       ops::dft_bins_reference<float>(ctx, ds, x.ptr<float>(), modes_q_.data(), m_, qs.data());
-      ops::spectral_mix<double>(ctx, mix, qs.data(), weights_.data(), iota.data(), iota.data(), y.data());
+      ops::spectral_mix<double>(ctx, mix, qs.data(), weights_.data(), y.data());
     } else {
       ks.resize(qs.size());
       ops::dft_bins_reference<float>(ctx, ds, q.ptr<float>(), modes_q_.data(), m_, qs.data());
@@ -157,7 +150,7 @@ class Fedformer final : public Method {
       scores.resize(static_cast<size_t>(bh * m_ * m_));
       o.resize(qs.size());
       attend(ctx, bh, e, qs.data(), ks.data(), vs.empty() ? ks.data() : vs.data(), scores.data(), o.data());
-      ops::spectral_mix<double>(ctx, mix, o.data(), weights_.data(), iota.data(), iota.data(), y.data());
+      ops::spectral_mix<double>(ctx, mix, o.data(), weights_.data(), y.data());
       scale /= double(d_model * d_model);
     }
     for (auto& z : y) z *= scale;
@@ -191,12 +184,12 @@ class Fedformer final : public Method {
   int64_t* idx_ = nullptr;
 };
 
-double fedformer_workspace(const CaseShape& s, const ParamSet& p, int) {
-  const double bh = double(s.heads_total()), e = double(s.head_dim), m = double(clamped_modes(s, p));
-  const double bins = double(s.seq_len / 2 + 1), c = sizeof(cf);
-  double bytes = double(s.heads) * m * e * e * c + 3 * m * sizeof(int64_t) + 2 * bh * bins * e * c;
-  if (is_fea(p)) bytes += 3 * bh * m * e * c + bh * m * m * c + bh * m * e * c;
-  return bytes;
+double fedformer_workspace(const CaseShape& s, const ParamSet& p, int threads) {
+  const double bh = double(s.heads_total()), e = double(s.head_dim), m = double(clamped_modes(s, p)), c = sizeof(cf);
+  double bytes = double(s.heads) * m * e * e * c + 3 * m * sizeof(int64_t) +
+                 double(ops::fft_scratch_bytes(fft_shape(s), sizeof(float), threads));
+  if (!is_fea(p)) return bytes + 2 * bh * m * e * c;
+  return bytes + (paper_values(p) ? 3 : 2) * bh * m * e * c + bh * m * m * c + bh * m * e * c;
 }
 
 double fedformer_flops(const CaseShape& s, const ParamSet& p) {

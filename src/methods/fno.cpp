@@ -7,8 +7,9 @@
 // frequency (reference kind `self`: the dense-DFT form; the tests also check it against the direct
 // circular convolution sum_i x_i (*) kappa_io).
 //   y = irfft(Yhat, n=N) / N + b,  Yhat[f] = rfft(x)[f] W[f] for the k lowest bins f, 0 elsewhere,
-//   with x = V (per head, channels = the d features).
-// Complexity: O(d N log N) FFTs + O(k d^2) mixing; memory O(N d + k d^2).
+//   with x = V (per head, channels = the d features). Only the k kept bins are ever stored
+//   (ops::rfft_bins / irfft_bins), not the full N/2 + 1 spectrum the official code allocates.
+// Complexity: O(d N log N) FFTs + O(k d^2) mixing; memory O(k d^2) plus per-thread FFT blocks.
 // Exactness: none vs softmax; fast path = dense-DFT form to fp32 rounding (tested).
 // Parameters: modes (= rank; 16) = kept rfft bins k (the library's n_modes = M keeps M//2+1:
 // record k), init (auto: W complex normal, std sqrt(2/(2d)) = 1/sqrt(d), as init_std='auto';
@@ -39,6 +40,10 @@ namespace {
 
 using cf = std::complex<float>;
 using cd = std::complex<double>;
+
+ops::FftShape fft_shape(const CaseShape& s) {
+  return {.batch = s.heads_total(), .n = s.seq_len, .channels = s.head_dim};
+}
 
 class Fno final : public Method {
  public:
@@ -77,12 +82,12 @@ class Fno final : public Method {
   void forward(Context& ctx, const Tensor&, const Tensor&, const Tensor& v, Tensor& out) override {
     const auto& s = config_.shape;
     const int64_t bh = s.heads_total(), d = s.head_dim;
-    const ops::FftShape fs{.batch = bh, .n = s.seq_len, .channels = d};
-    cf* xhat = ctx.ws().get<cf>("fno.xhat", bh * fs.bins() * d);
-    cf* yhat = ctx.ws().get<cf>("fno.yhat", bh * fs.bins() * d);
-    ops::rfft_rows<float>(ctx, fs, v.ptr<float>(), xhat);
-    ops::spectral_mix<float>(ctx, mix_shape(fs.bins(), fs.bins()), xhat, w_, idx_, idx_, yhat);
-    ops::irfft_rows<float>(ctx, fs, yhat, out.ptr<float>());
+    const ops::FftShape fs = fft_shape(s);
+    cf* xs = ctx.ws().get<cf>("fno.modes_in", bh * k_ * d);
+    cf* ys = ctx.ws().get<cf>("fno.modes_out", bh * k_ * d);
+    ops::rfft_bins<float>(ctx, fs, v.ptr<float>(), idx_, k_, xs);
+    ops::spectral_mix<float>(ctx, mix_shape(), xs, w_, ys);
+    ops::irfft_bins<float>(ctx, fs, idx_, k_, ys, out.ptr<float>());
     if (config_.params.get_bool("bias"))
       ops::add_bias<float>(ctx, ops::row_shape(s.seq_len, d, bh), nullptr, b_, d, out.ptr<float>());
   }
@@ -93,8 +98,7 @@ class Fno final : public Method {
     const ops::DftShape ds{.batch = bh, .n = n, .channels = d};
     std::vector<cd> xs(static_cast<size_t>(bh * k_ * d)), ys(xs.size());
     ops::dft_bins_reference<float>(ctx, ds, v.ptr<float>(), bins_.data(), k_, xs.data());
-    ops::spectral_mix<double>(ctx, mix_shape(k_, k_), xs.data(), weights_.data(), bins_.data(), bins_.data(),
-                              ys.data());
+    ops::spectral_mix<double>(ctx, mix_shape(), xs.data(), weights_.data(), ys.data());
     for (auto& z : ys) z /= double(n);
     ops::idft_real_reference<float>(ctx, ds, bins_.data(), k_, ys.data(), out.ptr<float>());
     float* o = out.ptr<float>();
@@ -106,10 +110,10 @@ class Fno final : public Method {
   nlohmann::json diagnostics() const override { return {{"kept_bins", k_}, {"library_n_modes", 2 * (k_ - 1)}}; }
 
  private:
-  ops::SpectralMixShape mix_shape(int64_t bins_in, int64_t bins_out) const {
+  ops::SpectralMixShape mix_shape() const {
     const auto& s = config_.shape;
-    return {.batch = s.heads_total(), .bins_in = bins_in, .bins_out = bins_out, .channels_in = s.head_dim,
-            .channels_out = s.head_dim, .modes = k_, .weight_sets = s.heads};
+    return {.batch = s.heads_total(), .modes = k_, .channels_in = s.head_dim, .channels_out = s.head_dim,
+            .weight_sets = s.heads};
   }
 
   MethodConfig config_;
@@ -122,10 +126,10 @@ class Fno final : public Method {
   int64_t* idx_ = nullptr;
 };
 
-double fno_workspace(const CaseShape& s, const ParamSet& p, int) {
-  const double bh = double(s.heads_total()), d = double(s.head_dim), k = double(p.get_int("modes"));
-  const double bins = double(s.seq_len / 2 + 1), c = sizeof(cf);
-  return double(s.heads) * k * d * d * c + bh * d * sizeof(float) + k * sizeof(int64_t) + 2 * bh * bins * d * c;
+double fno_workspace(const CaseShape& s, const ParamSet& p, int threads) {
+  const double bh = double(s.heads_total()), d = double(s.head_dim), k = double(p.get_int("modes")), c = sizeof(cf);
+  return double(s.heads) * k * d * d * c + bh * d * sizeof(float) + k * sizeof(int64_t) + 2 * bh * k * d * c +
+         double(ops::fft_scratch_bytes(fft_shape(s), sizeof(float), threads));
 }
 
 const MethodRegistration kRegistration{MethodInfo{

@@ -6,8 +6,9 @@
 // Approximates: nothing; a per-channel linear time-invariant causal convolution (reference kind
 // `self`: the ZOH recurrence x_l = Abar x_{l-1} + Bbar u_l, y_l = 2 Re(C x_l) + D u_l, in fp64).
 //   K[l] = 2 Re sum_n Ct_n e^{dt A_n l}, Ct_n = C_n B_n (e^{dt A_n} - 1) / A_n   (Vandermonde, fp64)
-//   y = irfft(rfft(u, L) rfft(K, L), L)[0:N] + D u, L = the fast FFT length >= 2N, u = V.
-// Complexity: O(d N_s N) kernel + O(d N log N) FFTs; memory O(N d) per head.
+//   y = irfft(rfft(u, L) rfft(K, L), L)[0:N] + D u, L = the fast FFT length >= 2N, u = V
+//   (one fused op per block of channels, ops::fft_convolve_rows: u's spectrum is never stored).
+// Complexity: O(d N_s N) kernel + O(d N log N) FFTs; memory O(N d) per head (kernel and its spectrum).
 // Exactness: none vs softmax; fast path = recurrence to fp32 rounding (tested); causal always
 // (the causal flag changes nothing).
 // Parameters: state (= rank; 64 = 32 complex modes, the factor 2 Re), init (lin: A_n = -1/2 + i pi n,
@@ -27,7 +28,6 @@
 #include "methods/budget_helpers.hpp"
 #include "methods/registry.hpp"
 #include "ops/fft.hpp"
-#include "ops/spectral.hpp"
 #include "ops/ssm.hpp"
 
 namespace attn {
@@ -42,6 +42,11 @@ ops::SsmShape ssm_shape(const CaseShape& s, const ParamSet& p) {
 }
 
 int64_t conv_length(const CaseShape& s) { return ops::fft_fast_length(2 * s.seq_len); }
+
+// `items` sequences of N rows zero-padded to the convolution length L.
+ops::FftShape conv_shape(const CaseShape& s, int64_t items) {
+  return {.batch = items, .n = conv_length(s), .channels = s.head_dim, .rows = s.seq_len};
+}
 
 class S4d final : public Method {
  public:
@@ -84,12 +89,8 @@ class S4d final : public Method {
 
   void forward(Context& ctx, const Tensor&, const Tensor&, const Tensor& v, Tensor& out) override {
     if (!config_.params.get_bool("cache_kernel")) kernel_spectrum(ctx);
-    const ops::FftShape fu{.batch = ss_.batch, .n = conv_length(config_.shape), .channels = ss_.channels,
-                           .rows = ss_.n};
-    cf* uhat = ctx.ws().get<cf>("s4d.uhat", ss_.batch * fu.bins() * ss_.channels);
-    ops::rfft_rows<float>(ctx, fu, v.ptr<float>(), uhat);
-    ops::spectral_multiply<float>(ctx, ss_.batch, fu.bins(), ss_.channels, ss_.sets, khat_, uhat);
-    ops::irfft_rows<float>(ctx, fu, uhat, out.ptr<float>());
+    ops::fft_convolve_rows<float>(ctx, conv_shape(config_.shape, ss_.batch), ss_.sets, khat_, v.ptr<float>(),
+                                  out.ptr<float>());
     ops::ssm_skip<float>(ctx, ss_, d_dev_, v.ptr<float>(), out.ptr<float>());
   }
 
@@ -98,12 +99,11 @@ class S4d final : public Method {
   }
 
  private:
-  // khat = rfft(K / L, L): the irfft's 1/L is folded into ct (prepare).
+  // khat = rfft(K / L, L), channel-major: the irfft's 1/L is folded into ct (prepare).
   void kernel_spectrum(Context& ctx) {
-    const ops::FftShape fk{.batch = ss_.sets, .n = conv_length(config_.shape), .channels = ss_.channels,
-                           .rows = ss_.n};
+    const ops::FftShape fk = conv_shape(config_.shape, ss_.sets);
     float* kernel = ctx.ws().get<float>("s4d.kernel", ss_.sets * ss_.n * ss_.channels);
-    khat_ = ctx.ws().get<cf>("s4d.khat", ss_.sets * fk.bins() * ss_.channels);
+    khat_ = ctx.ws().get<cf>("s4d.khat", ss_.sets * ss_.channels * fk.pitch());
     ops::ssm_kernel<float>(ctx, ss_, log_z_dev_, ct_dev_, kernel);
     ops::rfft_rows<float>(ctx, fk, kernel, khat_);
   }
@@ -117,14 +117,13 @@ class S4d final : public Method {
   cf* khat_ = nullptr;
 };
 
-double s4d_workspace(const CaseShape& s, const ParamSet& p, int) {
+double s4d_workspace(const CaseShape& s, const ParamSet& p, int threads) {
   const auto ss = ssm_shape(s, p);
-  const double l = double(conv_length(s)), bins = double(int64_t(l) / 2 + 1), ch = double(ss.channels);
+  const ops::FftShape fu = conv_shape(s, ss.batch);
   const double params = double(ss.sets * ss.channels) * (2.0 * double(ss.modes) * sizeof(cd) + sizeof(float));
-  const double kernel = double(ss.sets) * double(ss.n) * ch * sizeof(float);
-  const double spectra = (double(ss.sets) + double(ss.batch)) * bins * ch * sizeof(cf);
-  const double pad = double(std::max(ss.sets, ss.batch)) * l * ch * sizeof(float);  // ops::fft zero-padding
-  return params + kernel + spectra + pad;
+  const double kernel = double(ss.sets) * double(ss.n) * double(ss.channels) * sizeof(float);
+  const double spectrum = double(ss.sets * ss.channels * fu.pitch()) * sizeof(cf);
+  return params + kernel + spectrum + double(ops::fft_scratch_bytes(fu, sizeof(float), threads));
 }
 
 const MethodRegistration kRegistration{MethodInfo{

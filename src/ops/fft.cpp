@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <string>
+#include <vector>
 
 #include "ops/cpu/fft.hpp"
 #include "ops/dispatch.hpp"
@@ -15,11 +16,20 @@ void check(const FftShape& s, const void* a, const void* b, const char* op) {
   ATTN_CHECK(s.real_rows() >= 1 && s.real_rows() <= s.n, std::string(op) + ": rows must be in [1, n]");
   ATTN_CHECK(a != nullptr && b != nullptr && a != b, std::string(op) + ": null or aliased operands");
 }
+
+void check_bins(const FftShape& s, const int64_t* bins, int64_t count, bool distinct, const char* op) {
+  ATTN_CHECK(count >= 0 && (count == 0 || bins != nullptr), std::string(op) + ": bad bin list");
+  for (int64_t m = 0; m < count; ++m)
+    ATTN_CHECK(bins[m] >= 0 && bins[m] < s.bins(), std::string(op) + ": bin index out of range");
+  if (!distinct) return;
+  std::vector<int64_t> sorted(bins, bins + count);
+  std::sort(sorted.begin(), sorted.end());
+  ATTN_CHECK(std::adjacent_find(sorted.begin(), sorted.end()) == sorted.end(), std::string(op) + ": repeated bin");
+}
 }  // namespace
 
-std::size_t fft_scratch_bytes(const FftShape& s, std::size_t real_elem_bytes) {
-  if (s.real_rows() == s.n) return 0;
-  return static_cast<std::size_t>(s.batch * s.n * s.channels) * real_elem_bytes;
+std::size_t fft_scratch_bytes(const FftShape& s, std::size_t real_elem_bytes, int threads) {
+  return cpu::fft_scratch_elems(s, threads) * real_elem_bytes;
 }
 
 int64_t fft_fast_length(int64_t n) {
@@ -34,20 +44,51 @@ int64_t fft_fast_length(int64_t n) {
 template <class T>
 void rfft_rows(const Context& ctx, const FftShape& s, const T* x, std::complex<T>* xhat) {
   check(s, x, xhat, "rfft_rows");
-  ATTN_CHECK(s.real_rows() == s.n || ctx.workspace != nullptr, "rfft_rows: zero-padding needs a workspace");
   ATTN_DISPATCH_CPU_ONLY(ctx, "rfft_rows", cpu::rfft_rows(ctx, s, x, xhat));
 }
 
 template <class T>
 void irfft_rows(const Context& ctx, const FftShape& s, std::complex<T>* xhat, T* x) {
   check(s, x, xhat, "irfft_rows");
-  ATTN_CHECK(s.real_rows() == s.n || ctx.workspace != nullptr, "irfft_rows: truncation needs a workspace");
   ATTN_DISPATCH_CPU_ONLY(ctx, "irfft_rows", cpu::irfft_rows(ctx, s, xhat, x));
 }
 
-template void rfft_rows<float>(const Context&, const FftShape&, const float*, std::complex<float>*);
-template void rfft_rows<double>(const Context&, const FftShape&, const double*, std::complex<double>*);
-template void irfft_rows<float>(const Context&, const FftShape&, std::complex<float>*, float*);
-template void irfft_rows<double>(const Context&, const FftShape&, std::complex<double>*, double*);
+template <class T>
+void rfft_bins(const Context& ctx, const FftShape& s, const T* x, const int64_t* bins, int64_t count,
+               std::complex<T>* out) {
+  check(s, x, out, "rfft_bins");
+  check_bins(s, bins, count, false, "rfft_bins");
+  ATTN_CHECK(ctx.workspace != nullptr, "rfft_bins: the context needs a workspace");
+  ATTN_DISPATCH_CPU_ONLY(ctx, "rfft_bins", cpu::rfft_bins(ctx, s, x, bins, count, out));
+}
+
+template <class T>
+void irfft_bins(const Context& ctx, const FftShape& s, const int64_t* bins, int64_t count,
+                const std::complex<T>* yhat, T* x) {
+  check(s, x, yhat, "irfft_bins");
+  check_bins(s, bins, count, true, "irfft_bins");
+  ATTN_CHECK(ctx.workspace != nullptr, "irfft_bins: the context needs a workspace");
+  ATTN_DISPATCH_CPU_ONLY(ctx, "irfft_bins", cpu::irfft_bins(ctx, s, bins, count, yhat, x));
+}
+
+template <class T>
+void fft_convolve_rows(const Context& ctx, const FftShape& s, int64_t sets, const std::complex<T>* khat, const T* x,
+                       T* y) {
+  check(s, x, y, "fft_convolve_rows");
+  ATTN_CHECK(khat != nullptr && sets > 0 && s.batch % sets == 0,
+             "fft_convolve_rows: null kernel spectrum or batch not a multiple of sets");
+  ATTN_CHECK(ctx.workspace != nullptr, "fft_convolve_rows: the context needs a workspace");
+  ATTN_DISPATCH_CPU_ONLY(ctx, "fft_convolve_rows", cpu::fft_convolve_rows(ctx, s, sets, khat, x, y));
+}
+
+#define ATTN_FFT_INSTANTIATE(T)                                                                                   \
+  template void rfft_rows<T>(const Context&, const FftShape&, const T*, std::complex<T>*);                       \
+  template void irfft_rows<T>(const Context&, const FftShape&, std::complex<T>*, T*);                            \
+  template void rfft_bins<T>(const Context&, const FftShape&, const T*, const int64_t*, int64_t, std::complex<T>*); \
+  template void irfft_bins<T>(const Context&, const FftShape&, const int64_t*, int64_t, const std::complex<T>*, T*); \
+  template void fft_convolve_rows<T>(const Context&, const FftShape&, int64_t, const std::complex<T>*, const T*, T*);
+ATTN_FFT_INSTANTIATE(float)
+ATTN_FFT_INSTANTIATE(double)
+#undef ATTN_FFT_INSTANTIATE
 
 }  // namespace attn::ops

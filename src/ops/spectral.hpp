@@ -1,8 +1,8 @@
-// Complex operations on spectra laid out [batch, bins, channels] (channels fastest), the layout
-// ops/fft.hpp produces: per-mode channel mixing (FNO, FEDformer), a per-bin pointwise product
-// (S4's FFT convolution), bin gathers, batched complex GEMMs and elementwise activations
-// (FEDformer's FEA-f). Weights may differ per "weight set": batch item b uses set b % sets, so
-// per-head weights shared across the batch are sets = heads.
+// Complex operations on selected Fourier modes laid out mode-major, [batch, modes, channels]
+// (channels fastest; ops/fft.hpp's rfft_bins and irfft_bins produce and consume it): per-mode channel
+// mixing (FNO, FEDformer), batched complex GEMMs and elementwise activations (FEDformer's FEA-f).
+// Weights may differ per "weight set": batch item b uses set b % sets, so per-head weights shared
+// across the batch are sets = heads.
 #pragma once
 
 #include <complex>
@@ -15,27 +15,16 @@ namespace attn::ops {
 
 struct SpectralMixShape {
   int64_t batch = 1;
-  int64_t bins_in = 0, bins_out = 0;  // rows of xhat and of yhat per batch item
+  int64_t modes = 0;
   int64_t channels_in = 0, channels_out = 0;
-  int64_t modes = 0;                  // mixed modes
-  int64_t weight_sets = 1;            // batch % weight_sets == 0
+  int64_t weight_sets = 1;  // batch % weight_sets == 0
 };
 
-// yhat[b, dst[m], :] = xhat[b, src[m], :] . w[b % sets][m]  (w: [sets, modes, cin, cout] row-major);
-// every other bin of yhat is zero. dst entries must be distinct.
+// y[b, m, :] = x[b, m, :] . w[b % sets][m]   (x: [batch, modes, cin]; y: [batch, modes, cout];
+// w: [sets, modes, cin, cout] row-major).
 template <class T>
-void spectral_mix(const Context& ctx, const SpectralMixShape& s, const std::complex<T>* xhat,
-                  const std::complex<T>* w, const int64_t* src, const int64_t* dst, std::complex<T>* yhat);
-
-// xhat[b, f, c] *= khat[b % sets, f, c]   (khat: [sets, bins, channels]).
-template <class T>
-void spectral_multiply(const Context& ctx, int64_t batch, int64_t bins, int64_t channels, int64_t sets,
-                       const std::complex<T>* khat, std::complex<T>* xhat);
-
-// out[b, m, :] = xhat[b, idx[m], :]   (out: [batch, count, channels]).
-template <class T>
-void gather_bins(const Context& ctx, int64_t batch, int64_t bins, int64_t channels, const int64_t* idx, int64_t count,
-                 const std::complex<T>* xhat, std::complex<T>* out);
+void spectral_mix(const Context& ctx, const SpectralMixShape& s, const std::complex<T>* x, const std::complex<T>* w,
+                  std::complex<T>* y);
 
 // Batched row-major complex GEMM, C[b] = alpha op(A[b]) op(B[b]) + beta C[b]; Trans::yes is a plain
 // transpose (no conjugation: FEDformer's bilinear product).

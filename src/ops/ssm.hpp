@@ -20,7 +20,7 @@ struct SsmShape {
 };
 
 // kernel[g, l, c] = 2 Re sum_m ct[g, c, m] exp(l log_z[g, c, m]), l < n: a Vandermonde product in
-// fp64, evaluated in chunks of l (one exp per chunk and mode, then repeated multiplication).
+// fp64, evaluated by repeated multiplication with an exact exp restart every 1024 positions.
 template <class T>
 void ssm_kernel(const Context& ctx, const SsmShape& s, const std::complex<double>* log_z,
                 const std::complex<double>* ct, T* kernel);

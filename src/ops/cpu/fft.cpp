@@ -1,9 +1,15 @@
-// FFTW advanced-interface plans: one plan transforms `count` interleaved columns (stride = channels,
-// distance 1) of one batch item. Plans are cached per (precision, direction, length, count, stride,
-// operand alignments), because FFTW's new-array execute needs arrays aligned like the planning
-// ones; FFTW_ESTIMATE planning neither reads nor writes the arrays, so the caller's own pointers
-// plan safely. The planner is not thread-safe (one mutex); executing a plan is. Work is split over
-// (batch item, channel chunk) units so that one head with 64 channels still uses both cores.
+// Every transform runs on contiguous memory. The sequence data is [rows, channels] row-major, so a
+// transform's column is strided; FFTW's strided plans then touch one cache line per element and at
+// N = 64K were 3-5x slower than contiguous ones (and the strided irfft worse still). So the work is
+// split into blocks of kBlock columns (one 64-byte line of fp32 per row): a block is transposed
+// tile by tile into kBlock contiguous rows (a channel-major spectrum, or a per-thread scratch block
+// that stays in cache), transformed in place by one FFTW plan over the block, and transposed back.
+// Blocks run in parallel over (batch item, column block).
+//
+// Plans: FFTW_ESTIMATE (FFTW_MEASURE found no faster plan for these contiguous in-place transforms
+// and takes seconds at N = 64K), cached per (precision, direction, length, block width, pitch,
+// alignment) because FFTW's new-array execute needs arrays aligned like the planning ones. Plans
+// are made before the parallel region (the planner is not thread-safe; executing a plan is).
 #include "ops/cpu/fft.hpp"
 
 #include <fftw3.h>
@@ -13,12 +19,28 @@
 #include <map>
 #include <mutex>
 #include <tuple>
+#include <type_traits>
 
 #include "core/error.hpp"
+
+#if defined(__AVX2__)
+#include <immintrin.h>
+#define ATTN_FFT_AVX2 1
+#else
+#define ATTN_FFT_AVX2 0
+#endif
+
+#ifdef _OPENMP
+#include <omp.h>
+#endif
 
 namespace attn::ops::cpu {
 
 namespace {
+
+constexpr int64_t kBlock = 16;  // columns per block
+constexpr int64_t kTile = 16;   // rows per transpose tile
+constexpr int64_t kParallelMin = 32768;  // below this many elements one thread does everything
 
 template <class T>
 struct Fftw;
@@ -27,34 +49,38 @@ template <>
 struct Fftw<float> {
   using Plan = fftwf_plan;
   using Complex = fftwf_complex;
-  static int alignment(const void* p) { return fftwf_alignment_of(static_cast<float*>(const_cast<void*>(p))); }
-  static Plan r2c(int n, int count, int stride, float* in, Complex* out) {
-    return fftwf_plan_many_dft_r2c(1, &n, count, in, nullptr, stride, 1, out, nullptr, stride, 1, FFTW_ESTIMATE);
+  static int alignment(void* p) { return fftwf_alignment_of(static_cast<float*>(p)); }
+  static Plan r2c(int n, int count, int pitch, float* buf) {
+    return fftwf_plan_many_dft_r2c(1, &n, count, buf, nullptr, 1, 2 * pitch, reinterpret_cast<Complex*>(buf), nullptr,
+                                   1, pitch, FFTW_ESTIMATE);
   }
-  static Plan c2r(int n, int count, int stride, Complex* in, float* out) {
-    return fftwf_plan_many_dft_c2r(1, &n, count, in, nullptr, stride, 1, out, nullptr, stride, 1, FFTW_ESTIMATE);
+  static Plan c2r(int n, int count, int pitch, float* buf) {
+    return fftwf_plan_many_dft_c2r(1, &n, count, reinterpret_cast<Complex*>(buf), nullptr, 1, pitch, buf, nullptr, 1,
+                                   2 * pitch, FFTW_ESTIMATE);
   }
-  static void exec(Plan p, float* in, Complex* out) { fftwf_execute_dft_r2c(p, in, out); }
-  static void exec(Plan p, Complex* in, float* out) { fftwf_execute_dft_c2r(p, in, out); }
+  static void forward(Plan p, float* buf) { fftwf_execute_dft_r2c(p, buf, reinterpret_cast<Complex*>(buf)); }
+  static void inverse(Plan p, float* buf) { fftwf_execute_dft_c2r(p, reinterpret_cast<Complex*>(buf), buf); }
 };
 
 template <>
 struct Fftw<double> {
   using Plan = fftw_plan;
   using Complex = fftw_complex;
-  static int alignment(const void* p) { return fftw_alignment_of(static_cast<double*>(const_cast<void*>(p))); }
-  static Plan r2c(int n, int count, int stride, double* in, Complex* out) {
-    return fftw_plan_many_dft_r2c(1, &n, count, in, nullptr, stride, 1, out, nullptr, stride, 1, FFTW_ESTIMATE);
+  static int alignment(void* p) { return fftw_alignment_of(static_cast<double*>(p)); }
+  static Plan r2c(int n, int count, int pitch, double* buf) {
+    return fftw_plan_many_dft_r2c(1, &n, count, buf, nullptr, 1, 2 * pitch, reinterpret_cast<Complex*>(buf), nullptr,
+                                  1, pitch, FFTW_ESTIMATE);
   }
-  static Plan c2r(int n, int count, int stride, Complex* in, double* out) {
-    return fftw_plan_many_dft_c2r(1, &n, count, in, nullptr, stride, 1, out, nullptr, stride, 1, FFTW_ESTIMATE);
+  static Plan c2r(int n, int count, int pitch, double* buf) {
+    return fftw_plan_many_dft_c2r(1, &n, count, reinterpret_cast<Complex*>(buf), nullptr, 1, pitch, buf, nullptr, 1,
+                                  2 * pitch, FFTW_ESTIMATE);
   }
-  static void exec(Plan p, double* in, Complex* out) { fftw_execute_dft_r2c(p, in, out); }
-  static void exec(Plan p, Complex* in, double* out) { fftw_execute_dft_c2r(p, in, out); }
+  static void forward(Plan p, double* buf) { fftw_execute_dft_r2c(p, buf, reinterpret_cast<Complex*>(buf)); }
+  static void inverse(Plan p, double* buf) { fftw_execute_dft_c2r(p, reinterpret_cast<Complex*>(buf), buf); }
 };
 
-// (is_double, inverse, n, count, stride, in alignment, out alignment)
-using PlanKey = std::tuple<bool, bool, int64_t, int64_t, int64_t, int, int>;
+// (is_double, inverse, n, count, pitch, alignment)
+using PlanKey = std::tuple<bool, bool, int64_t, int64_t, int64_t, int>;
 
 std::mutex& planner_mutex() {
   static std::mutex m;
@@ -67,87 +93,263 @@ std::map<PlanKey, typename Fftw<T>::Plan>& plan_cache() {
   return cache;
 }
 
-template <class T, class In, class Out>
-typename Fftw<T>::Plan cached_plan(bool inverse, int64_t n, int64_t count, int64_t stride, In* in, Out* out) {
+// In-place transforms of `count` contiguous rows of 2 pitch reals (pitch complex) starting at buf.
+template <class T>
+typename Fftw<T>::Plan cached_plan(bool inverse, int64_t n, int64_t count, int64_t pitch, T* buf) {
   using F = Fftw<T>;
-  const PlanKey key{sizeof(T) == 8, inverse, n, count, stride, F::alignment(in), F::alignment(out)};
+  const PlanKey key{sizeof(T) == 8, inverse, n, count, pitch, F::alignment(buf)};
   std::lock_guard<std::mutex> lock(planner_mutex());
   auto& cache = plan_cache<T>();
   if (auto it = cache.find(key); it != cache.end()) return it->second;
-  typename F::Plan p;
-  if constexpr (std::is_same_v<In, T>)
-    p = F::r2c(int(n), int(count), int(stride), in, reinterpret_cast<typename F::Complex*>(out));
-  else
-    p = F::c2r(int(n), int(count), int(stride), reinterpret_cast<typename F::Complex*>(in), out);
+  const typename F::Plan p = inverse ? F::c2r(int(n), int(count), int(pitch), buf) : F::r2c(int(n), int(count), int(pitch), buf);
   ATTN_CHECK(p != nullptr, "fft: FFTW could not create a plan");
   cache.emplace(key, p);
   return p;
 }
 
-// Runs fn(batch item, first channel, channel count) over units covering every column.
+// The column blocks of a shape and who runs them.
+struct Blocks {
+  int64_t width, per_item, units;
+  int workers;
+  int64_t count(int64_t u) const { return std::min(width, channels - (u % per_item) * width); }
+  int64_t channels;
+};
+
+Blocks blocks(const FftShape& s, int threads) {
+  Blocks b{};
+  b.channels = s.channels;
+  b.width = std::min(kBlock, s.channels);
+  b.per_item = (s.channels + b.width - 1) / b.width;
+  b.units = s.batch * b.per_item;
+  const bool parallel = threads > 1 && b.units > 1 && s.batch * s.n * s.channels >= kParallelMin;
+  b.workers = parallel ? static_cast<int>(std::min<int64_t>(threads, b.units)) : 1;
+  return b;
+}
+
+// The plans for a full block and for the narrower last block of each item (null when none).
+template <class T>
+std::pair<typename Fftw<T>::Plan, typename Fftw<T>::Plan> block_plans(bool inverse, const FftShape& s,
+                                                                      const Blocks& bl, T* buf) {
+  const int64_t tail = s.channels % bl.width;
+  return {cached_plan<T>(inverse, s.n, bl.width, s.pitch(), buf),
+          tail ? cached_plan<T>(inverse, s.n, tail, s.pitch(), buf) : nullptr};
+}
+
+// fn(batch item, first column, column count, worker) for every block.
 template <class Fn>
-void for_each_unit(const Context& ctx, const FftShape& s, Fn fn) {
-  const int64_t threads = std::max(1, ctx.threads);
-  const int64_t chunks = std::clamp<int64_t>((threads + s.batch - 1) / s.batch, 1, s.channels);
-  const int64_t width = (s.channels + chunks - 1) / chunks;
-  const int64_t units = s.batch * chunks;
-  auto run = [&](int64_t u) {
-    const int64_t b = u / chunks, c0 = (u % chunks) * width;
-    if (c0 < s.channels) fn(b, c0, std::min(width, s.channels - c0));
+void for_each_block(const Blocks& bl, Fn fn) {
+  auto run = [&](int64_t u, int worker) {
+    const int64_t b = u / bl.per_item, c0 = (u % bl.per_item) * bl.width;
+    fn(b, c0, bl.count(u), worker);
   };
-  if (units > 1 && threads > 1 && s.n * s.channels * s.batch >= 4096) {
-#pragma omp parallel for num_threads(static_cast<int>(threads)) schedule(static)
-    for (int64_t u = 0; u < units; ++u) run(u);
-  } else {
-    for (int64_t u = 0; u < units; ++u) run(u);
+  if (bl.workers == 1) {
+    for (int64_t u = 0; u < bl.units; ++u) run(u, 0);
+    return;
   }
+#pragma omp parallel num_threads(bl.workers)
+  {
+#ifdef _OPENMP
+    const int id = omp_get_thread_num(), team = omp_get_num_threads();
+#else
+    const int id = 0, team = 1;
+#endif
+    for (int64_t u = id; u < bl.units; u += team) run(u, id);
+  }
+}
+
+#if ATTN_FFT_AVX2
+// d[r * ds + c] = s[c * ss + r] for an 8 x 8 fp32 tile (unpack, shuffle, lane permute).
+inline void transpose8(const float* s, int64_t ss, float* d, int64_t ds) {
+  __m256 r[8], t[8];
+  for (int i = 0; i < 8; ++i) r[i] = _mm256_loadu_ps(s + i * ss);
+  for (int i = 0; i < 8; i += 2) {
+    t[i] = _mm256_unpacklo_ps(r[i], r[i + 1]);
+    t[i + 1] = _mm256_unpackhi_ps(r[i], r[i + 1]);
+  }
+  for (int i = 0; i < 8; i += 4) {
+    r[i] = _mm256_shuffle_ps(t[i], t[i + 2], 0x44);
+    r[i + 1] = _mm256_shuffle_ps(t[i], t[i + 2], 0xEE);
+    r[i + 2] = _mm256_shuffle_ps(t[i + 1], t[i + 3], 0x44);
+    r[i + 3] = _mm256_shuffle_ps(t[i + 1], t[i + 3], 0xEE);
+  }
+  for (int i = 0; i < 4; ++i) {
+    _mm256_storeu_ps(d + i * ds, _mm256_permute2f128_ps(r[i], r[i + 4], 0x20));
+    _mm256_storeu_ps(d + (i + 4) * ds, _mm256_permute2f128_ps(r[i], r[i + 4], 0x31));
+  }
+}
+#endif
+
+// dst[j * dld + t] = src[t * sld + j] for t < rows, j < count: kTile x kBlock tiles, so both sides
+// stream (fp32 with whole groups of 8 columns: 8 x 8 AVX2 register transposes, twice as fast).
+template <class T>
+void transpose(const T* src, int64_t sld, int64_t rows, int64_t count, T* dst, int64_t dld) {
+  int64_t t0 = 0;
+#if ATTN_FFT_AVX2
+  if constexpr (std::is_same_v<T, float>) {
+    if (count % 8 == 0) {
+      for (; t0 + 8 <= rows; t0 += 8)
+        for (int64_t j = 0; j < count; j += 8) transpose8(src + t0 * sld + j, sld, dst + j * dld + t0, dld);
+    }
+  }
+#endif
+  T tile[kTile][kBlock];
+  for (; t0 + kTile <= rows; t0 += kTile) {
+    for (int64_t t = 0; t < kTile; ++t)
+      for (int64_t j = 0; j < count; ++j) tile[t][j] = src[(t0 + t) * sld + j];
+    for (int64_t j = 0; j < count; ++j)
+      for (int64_t t = 0; t < kTile; ++t) dst[j * dld + t0 + t] = tile[t][j];
+  }
+  for (; t0 < rows; ++t0)
+    for (int64_t j = 0; j < count; ++j) dst[j * dld + t0] = src[t0 * sld + j];
+}
+
+// Columns c0.. of time-major rows into channel-major rows of pitch ld, zero-padded from rows to n.
+template <class T>
+void gather_columns(const T* src, int64_t channels, int64_t rows, int64_t n, int64_t count, T* dst, int64_t ld) {
+  transpose(src, channels, rows, count, dst, ld);
+  for (int64_t j = 0; j < count; ++j) std::fill(dst + j * ld + rows, dst + j * ld + n, T(0));
+}
+
+// The first `rows` entries of `count` channel-major rows back into time-major columns.
+template <class T>
+void scatter_columns(const T* src, int64_t ld, int64_t rows, int64_t count, T* dst, int64_t channels) {
+  T tile[kBlock][kTile];
+  int64_t t0 = 0;
+#if ATTN_FFT_AVX2
+  if constexpr (std::is_same_v<T, float>) {
+    if (count % 8 == 0) {
+      for (; t0 + 8 <= rows; t0 += 8)
+        for (int64_t j = 0; j < count; j += 8) transpose8(src + j * ld + t0, ld, dst + t0 * channels + j, channels);
+    }
+  }
+#endif
+  for (; t0 + kTile <= rows; t0 += kTile) {
+    for (int64_t j = 0; j < count; ++j)
+      for (int64_t t = 0; t < kTile; ++t) tile[j][t] = src[j * ld + t0 + t];
+    for (int64_t t = 0; t < kTile; ++t)
+      for (int64_t j = 0; j < count; ++j) dst[(t0 + t) * channels + j] = tile[j][t];
+  }
+  for (; t0 < rows; ++t0)
+    for (int64_t j = 0; j < count; ++j) dst[t0 * channels + j] = src[j * ld + t0];
+}
+
+// numpy's irfft ignores the imaginary parts of the DC and (n even) Nyquist bins; FFTW's c2r does not.
+template <class T>
+void drop_hermitian_imag(std::complex<T>* spectrum, int64_t n, int64_t count, int64_t pitch) {
+  for (int64_t j = 0; j < count; ++j) {
+    spectrum[j * pitch].imag(T(0));
+    if (n % 2 == 0) spectrum[j * pitch + n / 2].imag(T(0));
+  }
+}
+
+template <class T>
+T* scratch(const Context& ctx, const FftShape& s, const Blocks& bl) {
+  return ctx.ws().get<T>("fft.scratch", static_cast<int64_t>(bl.workers) * bl.width * 2 * s.pitch());
 }
 
 }  // namespace
 
+std::size_t fft_scratch_elems(const FftShape& s, int threads) {
+  const Blocks bl = blocks(s, std::max(1, threads));
+  return static_cast<std::size_t>(bl.workers * bl.width * 2 * s.pitch());
+}
+
 template <class T>
 void rfft_rows(const Context& ctx, const FftShape& s, const T* x, std::complex<T>* xhat) {
-  const int64_t n = s.n, c = s.channels, rows = s.real_rows(), bins = s.bins();
-  const T* src = x;
-  if (rows < n) {  // zero-pad each batch item to n rows
-    T* pad = ctx.ws().get<T>("fft.pad", s.batch * n * c);
-    for (int64_t b = 0; b < s.batch; ++b) {
-      std::memcpy(pad + b * n * c, x + b * rows * c, sizeof(T) * rows * c);
-      std::memset(pad + b * n * c + rows * c, 0, sizeof(T) * (n - rows) * c);
-    }
-    src = pad;
-  }
-  for_each_unit(ctx, s, [&](int64_t b, int64_t c0, int64_t count) {
-    T* in = const_cast<T*>(src) + b * n * c + c0;  // r2c out-of-place leaves its input intact
-    std::complex<T>* out = xhat + b * bins * c + c0;
-    Fftw<T>::exec(cached_plan<T>(false, n, count, c, in, out), in,
-                  reinterpret_cast<typename Fftw<T>::Complex*>(out));
+  const int64_t rows = s.real_rows(), c = s.channels, pitch = s.pitch();
+  const Blocks bl = blocks(s, ctx.threads);
+  const auto [full, tail] = block_plans<T>(false, s, bl, reinterpret_cast<T*>(xhat));
+  for_each_block(bl, [&](int64_t b, int64_t c0, int64_t count, int) {
+    T* buf = reinterpret_cast<T*>(xhat + (b * c + c0) * pitch);
+    gather_columns(x + b * rows * c + c0, c, rows, s.n, count, buf, 2 * pitch);
+    Fftw<T>::forward(count == bl.width ? full : tail, buf);
   });
 }
 
 template <class T>
 void irfft_rows(const Context& ctx, const FftShape& s, std::complex<T>* xhat, T* x) {
-  const int64_t n = s.n, c = s.channels, rows = s.real_rows(), bins = s.bins();
-  for (int64_t b = 0; b < s.batch; ++b) {  // numpy's irfft ignores these imaginary parts
-    for (int64_t j = 0; j < c; ++j) {
-      xhat[b * bins * c + j].imag(T(0));
-      if (n % 2 == 0) xhat[(b * bins + n / 2) * c + j].imag(T(0));
-    }
-  }
-  T* dst = rows < n ? ctx.ws().get<T>("fft.pad", s.batch * n * c) : x;
-  for_each_unit(ctx, s, [&](int64_t b, int64_t c0, int64_t count) {
-    std::complex<T>* in = xhat + b * bins * c + c0;
-    T* out = dst + b * n * c + c0;
-    Fftw<T>::exec(cached_plan<T>(true, n, count, c, in, out), reinterpret_cast<typename Fftw<T>::Complex*>(in),
-                  out);
+  const int64_t rows = s.real_rows(), c = s.channels, pitch = s.pitch();
+  const Blocks bl = blocks(s, ctx.threads);
+  const auto [full, tail] = block_plans<T>(true, s, bl, reinterpret_cast<T*>(xhat));
+  for_each_block(bl, [&](int64_t b, int64_t c0, int64_t count, int) {
+    std::complex<T>* spec = xhat + (b * c + c0) * pitch;
+    drop_hermitian_imag(spec, s.n, count, pitch);
+    T* buf = reinterpret_cast<T*>(spec);
+    Fftw<T>::inverse(count == bl.width ? full : tail, buf);
+    scatter_columns(buf, 2 * pitch, rows, count, x + b * rows * c + c0, c);
   });
-  if (rows < n)
-    for (int64_t b = 0; b < s.batch; ++b) std::memcpy(x + b * rows * c, dst + b * n * c, sizeof(T) * rows * c);
 }
 
-template void rfft_rows<float>(const Context&, const FftShape&, const float*, std::complex<float>*);
-template void rfft_rows<double>(const Context&, const FftShape&, const double*, std::complex<double>*);
-template void irfft_rows<float>(const Context&, const FftShape&, std::complex<float>*, float*);
-template void irfft_rows<double>(const Context&, const FftShape&, std::complex<double>*, double*);
+template <class T>
+void rfft_bins(const Context& ctx, const FftShape& s, const T* x, const int64_t* bins, int64_t count,
+               std::complex<T>* out) {
+  const int64_t rows = s.real_rows(), c = s.channels, pitch = s.pitch();
+  const Blocks bl = blocks(s, ctx.threads);
+  T* base = scratch<T>(ctx, s, bl);
+  const auto [full, tail] = block_plans<T>(false, s, bl, base);
+  for_each_block(bl, [&](int64_t b, int64_t c0, int64_t width, int worker) {
+    T* buf = base + worker * bl.width * 2 * pitch;
+    gather_columns(x + b * rows * c + c0, c, rows, s.n, width, buf, 2 * pitch);
+    Fftw<T>::forward(width == bl.width ? full : tail, buf);
+    const auto* spec = reinterpret_cast<const std::complex<T>*>(buf);
+    for (int64_t m = 0; m < count; ++m) {
+      std::complex<T>* o = out + (b * count + m) * c + c0;
+      for (int64_t j = 0; j < width; ++j) o[j] = spec[j * pitch + bins[m]];
+    }
+  });
+}
+
+template <class T>
+void irfft_bins(const Context& ctx, const FftShape& s, const int64_t* bins, int64_t count,
+                const std::complex<T>* yhat, T* x) {
+  const int64_t rows = s.real_rows(), c = s.channels, pitch = s.pitch();
+  const Blocks bl = blocks(s, ctx.threads);
+  T* base = scratch<T>(ctx, s, bl);
+  const auto [full, tail] = block_plans<T>(true, s, bl, base);
+  for_each_block(bl, [&](int64_t b, int64_t c0, int64_t width, int worker) {
+    T* buf = base + worker * bl.width * 2 * pitch;
+    auto* spec = reinterpret_cast<std::complex<T>*>(buf);
+    std::memset(static_cast<void*>(spec), 0, sizeof(std::complex<T>) * width * pitch);
+    for (int64_t m = 0; m < count; ++m) {
+      const std::complex<T>* y = yhat + (b * count + m) * c + c0;
+      for (int64_t j = 0; j < width; ++j) spec[j * pitch + bins[m]] = y[j];
+    }
+    drop_hermitian_imag(spec, s.n, width, pitch);
+    Fftw<T>::inverse(width == bl.width ? full : tail, buf);
+    scatter_columns(buf, 2 * pitch, rows, width, x + b * rows * c + c0, c);
+  });
+}
+
+template <class T>
+void fft_convolve_rows(const Context& ctx, const FftShape& s, int64_t sets, const std::complex<T>* khat, const T* x,
+                       T* y) {
+  const int64_t rows = s.real_rows(), c = s.channels, pitch = s.pitch(), bins = s.bins();
+  const Blocks bl = blocks(s, ctx.threads);
+  T* base = scratch<T>(ctx, s, bl);
+  const auto [fwd_full, fwd_tail] = block_plans<T>(false, s, bl, base);
+  const auto [inv_full, inv_tail] = block_plans<T>(true, s, bl, base);
+  for_each_block(bl, [&](int64_t b, int64_t c0, int64_t width, int worker) {
+    T* buf = base + worker * bl.width * 2 * pitch;
+    gather_columns(x + b * rows * c + c0, c, rows, s.n, width, buf, 2 * pitch);
+    Fftw<T>::forward(width == bl.width ? fwd_full : fwd_tail, buf);
+    auto* spec = reinterpret_cast<std::complex<T>*>(buf);
+    const std::complex<T>* k = khat + ((b % sets) * c + c0) * pitch;
+    for (int64_t j = 0; j < width; ++j)
+      for (int64_t f = 0; f < bins; ++f) spec[j * pitch + f] *= k[j * pitch + f];
+    drop_hermitian_imag(spec, s.n, width, pitch);
+    Fftw<T>::inverse(width == bl.width ? inv_full : inv_tail, buf);
+    scatter_columns(buf, 2 * pitch, rows, width, y + b * rows * c + c0, c);
+  });
+}
+
+#define ATTN_FFT_INSTANTIATE(T)                                                                                   \
+  template void rfft_rows<T>(const Context&, const FftShape&, const T*, std::complex<T>*);                       \
+  template void irfft_rows<T>(const Context&, const FftShape&, std::complex<T>*, T*);                            \
+  template void rfft_bins<T>(const Context&, const FftShape&, const T*, const int64_t*, int64_t, std::complex<T>*); \
+  template void irfft_bins<T>(const Context&, const FftShape&, const int64_t*, int64_t, const std::complex<T>*, T*); \
+  template void fft_convolve_rows<T>(const Context&, const FftShape&, int64_t, const std::complex<T>*, const T*, T*);
+ATTN_FFT_INSTANTIATE(float)
+ATTN_FFT_INSTANTIATE(double)
+#undef ATTN_FFT_INSTANTIATE
 
 }  // namespace attn::ops::cpu

@@ -1,7 +1,9 @@
-// CPU real FFTs (FFTW). Arguments are validated by the entry in ops/fft.cpp.
+// CPU real FFTs (FFTW). Arguments are validated by the entries in ops/fft.cpp.
 #pragma once
 
 #include <complex>
+#include <cstddef>
+#include <cstdint>
 
 #include "core/context.hpp"
 #include "ops/fft.hpp"
@@ -12,5 +14,17 @@ template <class T>
 void rfft_rows(const Context& ctx, const FftShape& s, const T* x, std::complex<T>* xhat);
 template <class T>
 void irfft_rows(const Context& ctx, const FftShape& s, std::complex<T>* xhat, T* x);
+template <class T>
+void rfft_bins(const Context& ctx, const FftShape& s, const T* x, const int64_t* bins, int64_t count,
+               std::complex<T>* out);
+template <class T>
+void irfft_bins(const Context& ctx, const FftShape& s, const int64_t* bins, int64_t count,
+                const std::complex<T>* yhat, T* x);
+template <class T>
+void fft_convolve_rows(const Context& ctx, const FftShape& s, int64_t sets, const std::complex<T>* khat, const T* x,
+                       T* y);
+
+// Real elements of the per-thread block scratch that rfft_bins, irfft_bins and fft_convolve_rows take.
+std::size_t fft_scratch_elems(const FftShape& s, int threads);
 
 }  // namespace attn::ops::cpu

@@ -1,5 +1,5 @@
 // Mode mixing is one complex GEMM per (mode, weight set): the rows of that mode across the set's
-// batch items are a strided matrix (row pitch = sets * bins * channels), so no gather is needed.
+// batch items are a strided matrix (row pitch = sets * modes * channels), so no gather is needed.
 // Modes run in parallel with single-threaded BLAS (products are small: a few heads x 64 x 64).
 #include "ops/cpu/spectral.hpp"
 
@@ -7,7 +7,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstring>
 
 #include "core/threads.hpp"
 #include "ops/cpu/blas.hpp"
@@ -33,16 +32,14 @@ void zgemm(Trans ta, Trans tb, int64_t m, int64_t n, int64_t k, const std::compl
 }  // namespace
 
 template <class T>
-void spectral_mix(const Context& ctx, const SpectralMixShape& s, const std::complex<T>* xhat,
-                  const std::complex<T>* w, const int64_t* src, const int64_t* dst, std::complex<T>* yhat) {
-  std::memset(static_cast<void*>(yhat), 0, sizeof(std::complex<T>) * s.batch * s.bins_out * s.channels_out);
+void spectral_mix(const Context& ctx, const SpectralMixShape& s, const std::complex<T>* x, const std::complex<T>* w,
+                  std::complex<T>* y) {
   const int64_t sets = s.weight_sets, items = s.batch / sets, cin = s.channels_in, cout = s.channels_out;
   const std::complex<T> one(1), zero(0);
   auto one_product = [&](int64_t u) {
     const int64_t m = u / sets, g = u % sets;
-    zgemm(Trans::no, Trans::no, items, cout, cin, &one, xhat + (g * s.bins_in + src[m]) * cin, sets * s.bins_in * cin,
-          w + (g * s.modes + m) * cin * cout, cout, &zero, yhat + (g * s.bins_out + dst[m]) * cout,
-          sets * s.bins_out * cout);
+    zgemm(Trans::no, Trans::no, items, cout, cin, &one, x + (g * s.modes + m) * cin, sets * s.modes * cin,
+          w + (g * s.modes + m) * cin * cout, cout, &zero, y + (g * s.modes + m) * cout, sets * s.modes * cout);
   };
   const int64_t units = s.modes * sets;
   if (ctx.threads > 1 && units >= ctx.threads) {
@@ -52,27 +49,6 @@ void spectral_mix(const Context& ctx, const SpectralMixShape& s, const std::comp
   } else {
     for (int64_t u = 0; u < units; ++u) one_product(u);
   }
-}
-
-template <class T>
-void spectral_multiply(const Context& ctx, int64_t batch, int64_t bins, int64_t channels, int64_t sets,
-                       const std::complex<T>* khat, std::complex<T>* xhat) {
-  const int64_t per_item = bins * channels;
-#pragma omp parallel for num_threads(ctx.threads) schedule(static) if (batch * per_item >= 65536)
-  for (int64_t b = 0; b < batch; ++b) {
-    const std::complex<T>* k = khat + (b % sets) * per_item;
-    std::complex<T>* x = xhat + b * per_item;
-    for (int64_t i = 0; i < per_item; ++i) x[i] *= k[i];
-  }
-}
-
-template <class T>
-void gather_bins(const Context&, int64_t batch, int64_t bins, int64_t channels, const int64_t* idx, int64_t count,
-                 const std::complex<T>* xhat, std::complex<T>* out) {
-  for (int64_t b = 0; b < batch; ++b)
-    for (int64_t m = 0; m < count; ++m)
-      std::memcpy(static_cast<void*>(out + (b * count + m) * channels), xhat + (b * bins + idx[m]) * channels,
-                  sizeof(std::complex<T>) * channels);
 }
 
 template <class T>
@@ -115,11 +91,7 @@ void complex_activation(const Context&, ComplexActivation act, int64_t batch, in
 
 #define ATTN_SPECTRAL_INSTANTIATE(T)                                                                              \
   template void spectral_mix<T>(const Context&, const SpectralMixShape&, const std::complex<T>*,                  \
-                                const std::complex<T>*, const int64_t*, const int64_t*, std::complex<T>*);        \
-  template void spectral_multiply<T>(const Context&, int64_t, int64_t, int64_t, int64_t, const std::complex<T>*,  \
-                                     std::complex<T>*);                                                           \
-  template void gather_bins<T>(const Context&, int64_t, int64_t, int64_t, const int64_t*, int64_t,                \
-                               const std::complex<T>*, std::complex<T>*);                                         \
+                                const std::complex<T>*, std::complex<T>*);                                        \
   template void complex_gemm<T>(const Context&, const GemmShape&, std::complex<T>, const std::complex<T>*,        \
                                 const std::complex<T>*, std::complex<T>, std::complex<T>*);                       \
   template void complex_activation<T>(const Context&, ComplexActivation, int64_t, int64_t, int64_t, std::complex<T>*);

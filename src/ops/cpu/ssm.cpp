@@ -1,6 +1,9 @@
-// The kernel restarts each chunk of kChunk positions from an exact exp(l0 log_z) so the repeated
-// multiplication never accumulates more than kChunk rounding steps; (set, channel) pairs run in
-// parallel. The recurrence is the plain scan, parallel over (batch item, channel).
+// The kernel advances all modes of one channel together, position by position (the modes are
+// independent, so the inner loop over them vectorizes; walking one mode along l instead is a serial
+// chain of complex products, about 10x slower). Powers restart from an exact exp(l0 log_z) every
+// kRestart positions, so the repeated multiplication never accumulates more than kRestart fp64
+// rounding steps (~1e-13 relative). (set, channel) pairs run in parallel. The recurrence is the
+// plain scan, parallel over (batch item, channel).
 #include "ops/cpu/ssm.hpp"
 
 #include <algorithm>
@@ -9,31 +12,48 @@
 namespace attn::ops::cpu {
 
 namespace {
-constexpr int64_t kChunk = 64;
+constexpr int64_t kRestart = 1024;
 }
 
 template <class T>
 void ssm_kernel(const Context& ctx, const SsmShape& s, const std::complex<double>* log_z,
                 const std::complex<double>* ct, T* kernel) {
   const int64_t pairs = s.sets * s.channels, n = s.n, ch = s.channels, modes = s.modes;
-#pragma omp parallel for num_threads(ctx.threads) schedule(static) if (pairs * n * modes >= 65536)
-  for (int64_t p = 0; p < pairs; ++p) {
-    const int64_t g = p / ch, c = p % ch;
-    const std::complex<double>* lz = log_z + p * modes;
-    const std::complex<double>* w = ct + p * modes;
-    double acc[kChunk];
-    for (int64_t l0 = 0; l0 < n; l0 += kChunk) {
-      const int64_t len = std::min(kChunk, n - l0);
-      std::fill(acc, acc + len, 0.0);
+#pragma omp parallel num_threads(ctx.threads) if (pairs * n * modes >= 65536)
+  {
+    // Structure-of-arrays powers: term_m = ct_m z_m^l (re, im) and the step z_m = e^{log_z_m}.
+    std::vector<double> tr(static_cast<size_t>(modes)), ti(tr.size()), zr(tr.size()), zi(tr.size());
+#pragma omp for schedule(static)
+    for (int64_t p = 0; p < pairs; ++p) {
+      const int64_t g = p / ch, c = p % ch;
+      const std::complex<double>* lz = log_z + p * modes;
+      const std::complex<double>* w = ct + p * modes;
       for (int64_t m = 0; m < modes; ++m) {
-        std::complex<double> term = w[m] * std::exp(static_cast<double>(l0) * lz[m]);
-        const std::complex<double> step = std::exp(lz[m]);
-        for (int64_t j = 0; j < len; ++j) {
-          acc[j] += term.real();
-          term *= step;
+        const std::complex<double> z = std::exp(lz[m]);
+        zr[m] = z.real();
+        zi[m] = z.imag();
+      }
+      double *r = tr.data(), *i = ti.data();
+      const double *a = zr.data(), *b = zi.data();
+      for (int64_t l0 = 0; l0 < n; l0 += kRestart) {
+        for (int64_t m = 0; m < modes; ++m) {
+          const std::complex<double> t = w[m] * std::exp(static_cast<double>(l0) * lz[m]);
+          r[m] = t.real();
+          i[m] = t.imag();
+        }
+        const int64_t end = std::min(n, l0 + kRestart);
+        for (int64_t l = l0; l < end; ++l) {
+          double acc = 0;
+#pragma omp simd reduction(+ : acc)
+          for (int64_t m = 0; m < modes; ++m) {
+            acc += r[m];
+            const double re = r[m] * a[m] - i[m] * b[m];
+            i[m] = r[m] * b[m] + i[m] * a[m];
+            r[m] = re;
+          }
+          kernel[(g * n + l) * ch + c] = static_cast<T>(2.0 * acc);
         }
       }
-      for (int64_t j = 0; j < len; ++j) kernel[(g * n + l0 + j) * ch + c] = static_cast<T>(2.0 * acc[j]);
     }
   }
 }
