@@ -67,6 +67,7 @@ struct LaraRef {
   bool sample = false;
   std::string mis = "opt";
   double alpha_coeff = 1.0;
+  bool t_over_proposals = false;
 };
 
 // Card 3 steps 1-10 for every head, in double, from scratch.
@@ -129,6 +130,14 @@ std::vector<double> lara_by_loops(const Inputs& in, const LaraRef& cfg, uint64_t
       const double z = lse(row);
       for (int64_t m = 0; m < n; ++m) t[c * n + m] = std::exp(row[m] - z);
     }
+    if (cfg.t_over_proposals) {  // ... or over proposals
+      for (int64_t m = 0; m < n; ++m) {
+        std::vector<double> col(static_cast<size_t>(c_n));
+        for (int64_t c = 0; c < c_n; ++c) col[c] = dot(&qb[c * d], &x[m * d]);
+        const double z = lse(col);
+        for (int64_t c = 0; c < c_n; ++c) t[c * n + m] = std::exp(col[c] - z);
+      }
+    }
     for (int64_t m = 0; m < n; ++m) {
       std::vector<double> logw(static_cast<size_t>(p_n));
       double t_mean = 0;
@@ -166,6 +175,7 @@ TEST(Lara, MatchesLoopImplementationOfTheCard) {
       {{.c = 10, .mis = "bh"}, {{"mis", std::string("bh")}}},
       {{.c = 10, .mis = "biased"}, {{"mis", std::string("biased")}}},
       {{.c = 7, .mis = "opt", .alpha_coeff = 40.0}, {{"alpha_coeff", 40.0}}},  // the 1e-8 clamp is active
+      {{.c = 10, .mis = "opt", .t_over_proposals = true}, {{"t_axis", std::string("proposals")}}},
       {{.c = 6, .samples = 3, .sample = true, .mis = "opt"},
        {{"sampling", std::string("sample")}, {"samples_per_proposal", int64_t{3}}}},
       {{.c = 6, .samples = 2, .sample = true, .mis = "bh"},

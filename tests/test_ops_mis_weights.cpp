@@ -66,6 +66,16 @@ TEST(MisWeights, MatchesTheCardForEveryKindAndSampleCount) {
         std::vector<double> out(2 * kN * p_n);
         ops::mis_weights<double>(cpu.ctx, s, lq.data(), lk.data(), lmu.data(),
                                  kind == ops::MisKind::bh ? nullptr : aux.data(), out.data());
+        if (kind != ops::MisKind::bh) {  // the same aux laid out [N, C] (aux_query_major)
+          std::vector<double> aux_t(aux.size()), out_t(out.size());
+          for (int64_t b = 0; b < 2; ++b)
+            for (int64_t c = 0; c < kC; ++c)
+              for (int64_t q = 0; q < kN; ++q) aux_t[(b * kN + q) * kC + c] = aux[(b * kC + c) * kN + q];
+          auto st = s;
+          st.aux_query_major = true;
+          ops::mis_weights<double>(cpu.ctx, st, lq.data(), lk.data(), lmu.data(), aux_t.data(), out_t.data());
+          EXPECT_EQ(out_t, out);
+        }
         // The fp32 path (vectorized exponential) agrees with the fp64 one to fp32 rounding.
         auto to_f = [](const std::vector<double>& v) { return std::vector<float>(v.begin(), v.end()); };
         const auto lqf = to_f(lq), lkf = to_f(lk), lmuf = to_f(lmu), auxf = to_f(aux);

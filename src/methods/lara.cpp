@@ -17,13 +17,14 @@
 // Parameters: num_landmarks (C = rank; 49, the code's default), sampling (mean: the official inference
 // mode, deterministic; sample: the paper's estimator), samples_per_proposal (S; 1), noise (theory:
 // eps ~ N(0, I) in scaled space; code_train: the code's unit noise on unscaled q + k, N(0, d^-1/2 I)
-// here), mis (opt, the code's default | bh | biased), alpha_coeff (1.0), proposals (segment_means |
+// here), mis (opt, the code's default | bh | biased), alpha_coeff (1.0), t_axis (queries: the code's
+// softmax axis of mis-opt's t | proposals: the card's reading of the paper), proposals (segment_means |
 // zero: mu = 0 and q-bar = 0, the Performer limit). C >= N means one landmark per token (code rule).
 // Budget: rank = C S (mean mode ignores S: rank = C); rank > N is clamped to N landmarks.
-// Deviations: the code's t = softmax over queries of q-bar . x is kept (kernel.md notes the paper may
-// mean proposals); S > 1 generalizes the code's two-sample multisample mode (mu.repeat order,
-// ops/mis_weights.hpp); the noise is drawn once per case on the host from (seed, case, "lara/noise")
-// (the code redraws per training step).
+// Deviations: the code's t = softmax over queries of q-bar . x is the default (kernel.md notes the
+// paper may mean proposals: t_axis = proposals); S > 1 generalizes the code's two-sample multisample
+// mode (mu.repeat order, ops/mis_weights.hpp); the noise is drawn once per case on the host from
+// (seed, case, "lara/noise") (the code redraws per training step).
 #include <algorithm>
 #include <cmath>
 #include <vector>
@@ -144,8 +145,14 @@ class Lara final : public Method {
     ops::softmax_rows_lse<float>(ctx, ops::row_shape(p, n, bh), lk, lse_k);
     ops::gemm<float>(ctx, ops::gemm_shape(Trans::no, Trans::no, p, d, n, bh), 1.0f, lk, v.ptr<float>(), 0.0f, kv);
 
-    // alpha's auxiliary term: opt t = softmax over queries of q-bar . x; biased: mu . x.
-    if (aux) {
+    // alpha's auxiliary term: opt t = softmax of q-bar . x over queries ([C, N], the code) or over
+    // proposals ([N, C], t_axis = proposals); biased: mu . x.
+    const bool by_proposals = kind == ops::MisKind::opt && prm.get_string("t_axis") == "proposals";
+    if (by_proposals) {
+      ops::gemm<float>(ctx, ops::gemm_shape(Trans::no, Trans::yes, n, c, d, bh), scale, q.ptr<float>(), q_bar_, 0.0f,
+                       aux);
+      ops::softmax_rows<float>(ctx, {.rows = n, .cols = c, .ld = c, .stride = n * c, .batch = bh}, 1.0f, aux);
+    } else if (aux) {
       const float* centre = kind == ops::MisKind::opt ? q_bar_ : mu_;
       ops::gemm<float>(ctx, ops::gemm_shape(Trans::no, Trans::yes, c, n, d, bh), scale, centre, q.ptr<float>(), 0.0f,
                        aux);
@@ -154,7 +161,7 @@ class Lara final : public Method {
     }
     ops::mis_weights<float>(ctx,
                             {.batch = bh, .proposals = c, .samples = plan_.samples, .queries = n, .kind = kind,
-                             .alpha_coeff = prm.get_double("alpha_coeff")},
+                             .alpha_coeff = prm.get_double("alpha_coeff"), .aux_query_major = by_proposals},
                             lq, lse_k, lmu, aux, w);
     ops::gemm<float>(ctx, ops::gemm_shape(Trans::no, Trans::no, n, d, p, bh), 1.0f, w, kv, 0.0f, out.ptr<float>());
   }
@@ -224,6 +231,9 @@ const MethodRegistration kRegistration{MethodInfo{
                 .choices = {"opt", "bh", "biased"}, .doc = "MIS weights: mis-opt, balance heuristic, mis-biased"},
                {.name = "alpha_coeff", .type = ParamType::number, .default_value = 1.0, .min = 0, .max = 1e6,
                 .doc = "mis-opt coefficient of the query-dependent correction"},
+               {.name = "t_axis", .type = ParamType::string, .default_value = std::string("queries"),
+                .choices = {"queries", "proposals"},
+                .doc = "mis-opt t = softmax of q-bar . x over queries (the code) or over proposals"},
                {.name = "proposals", .type = ParamType::string, .default_value = std::string("segment_means"),
                 .choices = {"segment_means", "zero"},
                 .doc = "proposal centres: segment means of q and k, or zero (the Performer limit)"}},

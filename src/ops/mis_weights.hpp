@@ -27,9 +27,10 @@ struct MisShape {
   int64_t queries = 0;    // N
   MisKind kind = MisKind::opt;
   double alpha_coeff = 1.0;
+  bool aux_query_major = false;  // aux laid out [batch, N, C] instead of [batch, C, N]
 };
 
-// lq: [batch, P, N]; aux: [batch, C, N] (unused for bh; may be null then); lse_k: [batch, P];
+// lq: [batch, P, N]; aux: [batch, C, N] or [batch, N, C] (aux_query_major; unused for bh, may be null then); lse_k: [batch, P];
 // lmu: [batch, P, C]; out: [batch, N, P]   (P = samples * proposals; with S = 1 every P is C).
 template <class T>
 void mis_weights(const Context& ctx, const MisShape& s, const T* lq, const T* lse_k, const T* lmu, const T* aux, T* out);

@@ -23,6 +23,8 @@ void mis_weights(const Context& ctx, const MisShape& s, const T* lq, const T* ls
   // Repeating the C proposals S times adds log S to the log-sum-exp over proposals (the code's mu.repeat).
   const double log_s = std::log(static_cast<double>(s.samples));
   const int64_t tiles = (n + kTile - 1) / kTile;
+  // Element (c, query) of a batch's aux block in either layout.
+  auto at = [&](int64_t c, int64_t q) { return s.aux_query_major ? q * c_n + c : c * n + q; };
   std::vector<double> logprop(static_cast<size_t>(p_n)), bh(static_cast<size_t>(p_n));
   for (int64_t b = 0; b < s.batch; ++b) {
     const T* mu = lmu + b * p_n * c_n;
@@ -51,20 +53,20 @@ void mis_weights(const Context& ctx, const MisShape& s, const T* lq, const T* ls
         if (s.kind == MisKind::opt) {
           std::fill(mean_aux.begin(), mean_aux.end(), 0.0);
           for (int64_t c = 0; c < c_n; ++c)
-            for (int64_t i = 0; i < len; ++i) mean_aux[i] += auxb[c * n + q0 + i];
+            for (int64_t i = 0; i < len; ++i) mean_aux[i] += auxb[at(c, q0 + i)];
           for (int64_t i = 0; i < len; ++i) mean_aux[i] /= static_cast<double>(c_n);
         }
         for (int64_t p = 0; p < p_n; ++p) {
           const int64_t c = p % c_n;
           const T* lq_row = lqb + p * n + q0;
-          const T* aux_row = auxb ? auxb + c * n + q0 : nullptr;
+
           const double base = static_cast<double>(lk[p]) - logprop[p];
           for (int64_t i = 0; i < len; ++i) {
             double log_alpha = 0;
             if (s.kind == MisKind::opt)
-              log_alpha = std::log(std::max(bh[p] + s.alpha_coeff * (aux_row[i] - mean_aux[i]), 1e-8));
+              log_alpha = std::log(std::max(bh[p] + s.alpha_coeff * (auxb[at(c, q0 + i)] - mean_aux[i]), 1e-8));
             else if (s.kind == MisKind::biased)
-              log_alpha = aux_row[i];
+              log_alpha = auxb[at(c, q0 + i)];
             tile[i * p_n + p] = static_cast<T>(log_alpha + lq_row[i] + base);
           }
         }
