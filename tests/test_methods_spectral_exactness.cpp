@@ -1,13 +1,16 @@
 // Frequency and state-space mixers (lowrank.md cards 6-8): each fast path equals its own exact form
-// (dense DFT, recurrence, non-associative product) on awkward sizes, plus the structural facts the
-// cards state (circular shift equivariance and band limit for FNO, causality for S4D, linearity
-// and bookkeeping for FEDformer), and the memory model.
+// (dense DFT, recurrence, non-associative product, causal included) on awkward sizes, FNO and S4D
+// equal the direct circular / causal convolution with their own-exact impulse responses, plus the
+// structural facts the cards state (circular shift equivariance and band limit for FNO, causality
+// for S4D and the causal low-rank operator, linearity and bookkeeping for FEDformer), which methods
+// declare causal support, and the memory model.
 #include <gtest/gtest.h>
 
 #include <cmath>
 #include <complex>
 #include <numbers>
 
+#include "core/error.hpp"
 #include "support/method_harness.hpp"
 
 namespace attn::test {
@@ -55,6 +58,7 @@ struct SelfCase {
   std::string method;
   Budget budget;
   Params params;
+  bool causal = false;
 };
 
 TEST(SpectralExactness, FastPathsEqualTheirOwnExactForms) {
@@ -71,16 +75,19 @@ TEST(SpectralExactness, FastPathsEqualTheirOwnExactForms) {
       {"s4d", {.rank = 16}, {{"init", std::string("inv")}, {"cache_kernel", true}}},
       {"lowrank-operator", {.rank = 24}, {}},
       {"lowrank-operator", {.rank = 24}, {{"instance_norm", false}}},
+      {"lowrank-operator", {.rank = 24}, {}, true},  // causal: instance_norm turns off
+      {"s4d", {.rank = 32}, {}, true},
   };
   for (int64_t n : {64, 97, 256, 1025}) {
     const Inputs in = make_inputs({2, 2, n, 32}, 11 + n, 0.5, true);
     for (const auto& c : cases) {
-      const Pair r = run_both(c.method, in, c.budget, c.params);
+      const Pair r = run_both(c.method, in, c.budget, c.params, c.causal);
       // FEA-f's tanh of unnormalized spectra (|S| ~ N^2 E) sits near its poles, which amplify the
       // fp32 rounding of the FFT coefficients; the other forms meet 1e-5.
       const bool fea_tanh = c.params.size() == 1 && c.method == "fedformer" && !c.params.empty() &&
                             c.params[0].first == "variant";
-      EXPECT_LT(rel(r.fast, r.exact), fea_tanh ? 1e-4 : 1e-5) << c.method << " N=" << n << " " << r.diagnostics.dump();
+      EXPECT_LT(rel(r.fast, r.exact), fea_tanh ? 1e-4 : 1e-5)
+          << c.method << " N=" << n << " causal=" << c.causal << " " << r.diagnostics.dump();
     }
   }
 }
@@ -167,10 +174,133 @@ TEST(SpectralExactness, FedformerFeaIsCubicForSmallInputs) {
   EXPECT_GT(rel(big2, expect), 0.1);
 }
 
+// The own-exact output for V = a unit impulse at t = 0 in input channel `channel` (every channel
+// when -1), in every head, minus the output for V = 0: column o of the result is the kernel from
+// that channel to channel o.
+std::vector<float> impulse_response(const std::string& name, Shape shape, Budget budget, int64_t channel) {
+  Inputs zero = make_inputs(shape, 1), delta = zero;
+  std::fill(zero.v.begin(), zero.v.end(), 0.0f);
+  std::fill(delta.v.begin(), delta.v.end(), 0.0f);
+  for (int64_t h = 0; h < shape.heads_total(); ++h)
+    for (int64_t c = 0; c < shape.head_dim; ++c)
+      if (channel < 0 || c == channel) delta.v[h * shape.seq_len * shape.head_dim + c] = 1.0f;
+  const auto base = run_both(name, zero, budget, {}).exact;
+  auto y = run_both(name, delta, budget, {}).exact;
+  for (size_t i = 0; i < y.size(); ++i) y[i] -= base[i];
+  return y;
+}
+
+// FNO = bias + sum_i circconv(X[:, i], kappa_io), kappa from the dense-DFT form's impulse responses
+// (the card's O(N^2 C^2) direct circular convolution check).
+TEST(SpectralExactness, FnoEqualsTheDirectCircularConvolution) {
+  for (int64_t n : {64, 97, 256, 1025}) {
+    const Shape shape{1, 2, n, 6};
+    const int64_t d = shape.head_dim, k = 7;
+    const Inputs in = make_inputs(shape, 40 + n);
+    Inputs zero = in;
+    std::fill(zero.v.begin(), zero.v.end(), 0.0f);
+    const auto fast = run_both("fno", in, {.rank = k}, {}).fast;
+    const auto bias = run_both("fno", zero, {.rank = k}, {}).exact;
+    std::vector<std::vector<float>> kappa;
+    for (int64_t i = 0; i < d; ++i) kappa.push_back(impulse_response("fno", shape, {.rank = k}, i));
+    std::vector<double> direct(fast.size());
+    for (int64_t h = 0; h < shape.heads_total(); ++h)
+      for (int64_t t = 0; t < n; ++t)
+        for (int64_t o = 0; o < d; ++o) {
+          double acc = bias[(h * n + t) * d + o];
+          for (int64_t i = 0; i < d; ++i)
+            for (int64_t s = 0; s < n; ++s)
+              acc += double(in.v[(h * n + s) * d + i]) * kappa[i][(h * n + (t - s + n) % n) * d + o];
+          direct[(h * n + t) * d + o] = acc;
+        }
+    double num = 0, den = 0;
+    for (size_t i = 0; i < fast.size(); ++i) {
+      num += (fast[i] - direct[i]) * (fast[i] - direct[i]);
+      den += direct[i] * direct[i];
+    }
+    EXPECT_LT(std::sqrt(num / den), 1e-5) << "N=" << n;
+  }
+}
+
+// S4D = sum_{s <= t} u[s] h[t - s] with h the recurrence's impulse response (K + D delta): the card's
+// direct causal convolution check.
+TEST(SpectralExactness, S4dEqualsTheDirectCausalConvolution) {
+  for (int64_t n : {64, 97, 256, 1025}) {
+    const Shape shape{1, 2, n, 8};
+    const int64_t d = shape.head_dim;
+    const Inputs in = make_inputs(shape, 50 + n);
+    const auto fast = run_both("s4d", in, {.rank = 32}, {}).fast;
+    const auto h = impulse_response("s4d", shape, {.rank = 32}, -1);
+    std::vector<double> direct(fast.size(), 0.0);
+    for (int64_t b = 0; b < shape.heads_total(); ++b)
+      for (int64_t t = 0; t < n; ++t)
+        for (int64_t c = 0; c < d; ++c) {
+          double acc = 0;
+          for (int64_t s = 0; s <= t; ++s) acc += double(in.v[(b * n + s) * d + c]) * h[(b * n + t - s) * d + c];
+          direct[(b * n + t) * d + c] = acc;
+        }
+    double num = 0, den = 0;
+    for (size_t i = 0; i < fast.size(); ++i) {
+      num += (fast[i] - direct[i]) * (fast[i] - direct[i]);
+      den += direct[i] * direct[i];
+    }
+    EXPECT_LT(std::sqrt(num / den), 1e-5) << "N=" << n;
+  }
+}
+
+// Outputs before t0 do not move when K and V change from t0 on.
+TEST(SpectralExactness, CausalLowRankOperatorIsCausal) {
+  const int64_t n = 300, d = 16, t0 = 130;
+  const Inputs in = make_inputs({1, 2, n, d}, 9);
+  Inputs changed = in;
+  for (int64_t h = 0; h < 2; ++h)
+    for (int64_t t = t0; t < n; ++t)
+      for (int64_t c = 0; c < d; ++c) {
+        changed.k[(h * n + t) * d + c] *= -2.0f;
+        changed.v[(h * n + t) * d + c] += 1.0f;
+      }
+  for (bool causal : {true, false}) {
+    const auto a = run_both("lowrank-operator", in, {.rank = 16}, {}, causal).fast;
+    const auto b = run_both("lowrank-operator", changed, {.rank = 16}, {}, causal).fast;
+    double before = 0, scale = 0;
+    for (int64_t h = 0; h < 2; ++h)
+      for (int64_t t = 0; t < t0; ++t)
+        for (int64_t c = 0; c < d; ++c) {
+          before = std::max(before, std::abs(double(a[(h * n + t) * d + c]) - b[(h * n + t) * d + c]));
+          scale = std::max(scale, std::abs(double(a[(h * n + t) * d + c])));
+        }
+    if (causal)
+      EXPECT_LT(before, 1e-6 * scale);
+    else
+      EXPECT_GT(before, 1e-2 * scale);  // the bidirectional operator sees the change everywhere
+  }
+}
+
+// The cards: FNO and FEDformer mix globally (circular, no causal form: the runner reports causal
+// cases `unsupported`); S4D is causal by construction; the low-rank operator has the card's
+// prefix-sum form, which needs instance_norm off.
+TEST(SpectralExactness, CausalSupportFollowsTheCards) {
+  const auto& reg = MethodRegistry::instance();
+  EXPECT_FALSE(reg.find("fno")->supports_causal);
+  EXPECT_FALSE(reg.find("fedformer")->supports_causal);
+  EXPECT_TRUE(reg.find("s4d")->supports_causal);
+  EXPECT_TRUE(reg.find("lowrank-operator")->supports_causal);
+  const MethodInfo& lno = *reg.find("lowrank-operator");
+  const CaseShape causal{1, 1, 128, 16, true};
+  Realized realized;
+  EXPECT_FALSE(resolve_params(lno, {.rank = 8}, causal, {}, realized).get_bool("instance_norm"));
+  EXPECT_TRUE(resolve_params(lno, {.rank = 8}, {1, 1, 128, 16, false}, {}, realized).get_bool("instance_norm"));
+  EXPECT_THROW(resolve_params(lno, {.rank = 8}, causal, {{"instance_norm", true}}, realized), UnsupportedError);
+  // S4D's causal flag changes nothing: the operator is causal either way.
+  const Inputs in = make_inputs({1, 2, 97, 8}, 12);
+  EXPECT_EQ(run_both("s4d", in, {.rank = 16}, {}, true).fast, run_both("s4d", in, {.rank = 16}, {}, false).fast);
+}
+
 struct MemoryCase {
   std::string method;
   Budget budget;
   Params params;
+  bool causal = false;
 };
 
 TEST(SpectralMemory, TrackedPeakMatchesEstimateAndStaysBelowNSquared) {
@@ -181,9 +311,10 @@ TEST(SpectralMemory, TrackedPeakMatchesEstimateAndStaysBelowNSquared) {
                                          {"fno", {.rank = 16}, {}},
                                          {"s4d", {.rank = 64}, {}},
                                          {"s4d", {.rank = 64}, {{"cache_kernel", true}}},
-                                         {"lowrank-operator", {.rank = 64}, {}}};
+                                         {"lowrank-operator", {.rank = 64}, {}},
+                                         {"lowrank-operator", {.rank = 64}, {}, true}};
   for (const auto& c : cases) {
-    const MethodRun run = run_method(c.method, in, false, 0, c.budget, c.params);
+    const MethodRun run = run_method(c.method, in, c.causal, 0, c.budget, c.params);
     const double peak = static_cast<double>(run.peak_bytes);
     EXPECT_LE(std::abs(peak - run.estimate_bytes), 0.1 * run.estimate_bytes + 64 * 1024)
         << "peak " << peak << " estimate " << run.estimate_bytes << "; " << run.replay;

@@ -7,15 +7,21 @@
 // with phi = Q W_q, psi = K W_k, u = V (reference kind `self`: the non-associative form
 // (1/N)(Phi Psi^T) V in fp64, blocked over rows so it never holds N x N).
 //   y = (1/N) Phi (Psi^T V)   (associative, two GEMMs; the repo default)
-// Complexity: O(N r d) time, O(N (r + d) + r d) memory.
-// Exactness: none vs softmax; associative = non-associative form to fp32 rounding (tested).
+//   causal (a harness extension, card 7b): y_t = (1/N) phi_t M_t, M_t = sum_{s <= t} psi_s v_s^T,
+//   by ops::linear_attention's chunked prefix scan without its denominator (the 1/N folded into
+//   Phi); the reference is (1/N) tril(Phi Psi^T) V.
+// Complexity: O(N r d) time, O(N (r + d) + r d) memory (causal: + one C x C chunk per thread).
+// Exactness: none vs softmax; associative = non-associative form to fp32 rounding (tested, also
+// causal).
 // Parameters: rank (64) = feature dimension r; instance_norm (true: InstanceNorm1d, no affine,
 // eps 1e-5, on Psi and V over the sequence, the repo default; it makes the output affine, not
-// linear, in V).
+// linear, in V). Causal cases turn it off unless it is set explicitly, and then they are skipped:
+// a norm over the whole sequence is non-causal (the card says to disable it for causal runs).
 // Budget: rank = r.
 // Deviations: W_q, W_k ~ N(0, 1/d) per head from (seed, case, "lowrank-operator/weights") instead
-// of the repo's Xavier-uniform projections; no causal form (the repo has none, and the instance
-// norm over the whole sequence is non-causal).
+// of the repo's Xavier-uniform projections; the causal form is the card's, the repo has none (the
+// card's alternative 1/t quadrature is not offered: 1/N keeps the causal operator the masked
+// bidirectional one).
 #include <algorithm>
 #include <cmath>
 #include <vector>
@@ -26,12 +32,18 @@
 #include "methods/registry.hpp"
 #include "ops/gemm.hpp"
 #include "ops/instance_norm.hpp"
+#include "ops/linear_attention.hpp"
 
 namespace attn {
 namespace {
 
 constexpr double kNormEps = 1e-5;
 constexpr int64_t kReferenceRows = 256;
+
+ops::LinearAttentionShape causal_shape(const CaseShape& s, int64_t r) {
+  return {.batch = s.heads_total(), .seq_len = s.seq_len, .features = r, .value_dim = s.head_dim, .causal = true,
+          .normalize = false};
+}
 
 class LowRankOperator final : public Method {
  public:
@@ -53,9 +65,13 @@ class LowRankOperator final : public Method {
     const int64_t bh = s.heads_total(), n = s.seq_len, d = s.head_dim;
     float* phi = ctx.ws().get<float>("lno.phi", bh * n * r_);
     float* psi = ctx.ws().get<float>("lno.psi", bh * n * r_);
-    float* m = ctx.ws().get<float>("lno.m", bh * r_ * d);
-    project<float>(ctx, q.ptr<float>(), w_, phi);
+    project<float>(ctx, q.ptr<float>(), w_, phi, s.causal ? 1.0f / float(n) : 1.0f);
     project<float>(ctx, k.ptr<float>(), w_ + s.heads * d * r_, psi);
+    if (s.causal) {  // instance_norm is off (apply_budget)
+      ops::linear_attention<float>(ctx, causal_shape(s, r_), phi, psi, v.ptr<float>(), out.ptr<float>());
+      return;
+    }
+    float* m = ctx.ws().get<float>("lno.m", bh * r_ * d);
     const float* values = v.ptr<float>();
     if (config_.params.get_bool("instance_norm")) {
       float* vn = ctx.ws().get<float>("lno.v_norm", bh * n * d);
@@ -88,6 +104,8 @@ class LowRankOperator final : public Method {
         const int64_t rows = std::min(kReferenceRows, n - i0);
         ops::gemm<double>(ctx, ops::gemm_shape(ops::Trans::no, ops::Trans::yes, rows, n, r_), 1.0,
                           phi.data() + (b * n + i0) * r_, psi.data() + b * n * r_, 0.0, block.data());
+        if (s.causal)  // keys after the query
+          for (int64_t i = 0; i < rows; ++i) std::fill(block.begin() + i * n + i0 + i + 1, block.begin() + (i + 1) * n, 0.0);
         ops::gemm<double>(ctx, ops::gemm_shape(ops::Trans::no, ops::Trans::no, rows, d, n), 1.0 / double(n),
                           block.data(), vd.data() + b * n * d, 0.0, y.data());
         for (int64_t i = 0; i < rows * d; ++i) out.ptr<float>()[(b * n + i0) * d + i] = static_cast<float>(y[i]);
@@ -95,9 +113,9 @@ class LowRankOperator final : public Method {
   }
 
  private:
-  // x [B, H, N, d] times per-head w [H, d, r] -> [B, H, N, r].
+  // x [B, H, N, d] times per-head w [H, d, r], times alpha -> [B, H, N, r].
   template <class T>
-  void project(Context& ctx, const T* x, const T* w, T* y) const {
+  void project(Context& ctx, const T* x, const T* w, T* y, T alpha = T(1)) const {
     const auto& s = config_.shape;
     const int64_t n = s.seq_len, d = s.head_dim;
     ops::GemmShape g = ops::gemm_shape(ops::Trans::no, ops::Trans::no, n, r_, d, s.heads);
@@ -105,7 +123,7 @@ class LowRankOperator final : public Method {
     g.stride_b = d * r_;
     g.stride_c = n * r_;
     for (int64_t b = 0; b < s.batch; ++b)
-      ops::gemm<T>(ctx, g, T(1), x + b * s.heads * n * d, w, T(0), y + b * s.heads * n * r_);
+      ops::gemm<T>(ctx, g, alpha, x + b * s.heads * n * d, w, T(0), y + b * s.heads * n * r_);
   }
 
   MethodConfig config_;
@@ -122,24 +140,35 @@ const MethodRegistration kRegistration{MethodInfo{
     .params = {{.name = "rank", .type = ParamType::integer, .default_value = int64_t{64}, .min = 1, .max = 1 << 20,
                 .doc = "feature dimension r of phi and psi"},
                {.name = "instance_norm", .type = ParamType::boolean, .default_value = true,
-                .doc = "InstanceNorm1d on psi and V over the sequence (repo default)"}},
+                .doc = "InstanceNorm1d on psi and V over the sequence (repo default; off for causal cases)"}},
     .budget_doc = "rank = feature dimension r",
     .uses_rank = true,
+    .supports_causal = true,
     .randomized = true,
     .subquadratic = true,
     .complexity = "O(N r d) time, O(N (r + d)) memory",
     .reference = ReferenceKind::self,
-    .apply_budget = [](const Budget& b, const CaseShape&, const std::vector<std::string>& ex, ParamSet& p,
-                       Realized& r) { r.rank = apply_rank(b, ex, p, "rank"); },
+    .apply_budget = [](const Budget& b, const CaseShape& s, const std::vector<std::string>& ex, ParamSet& p,
+                       Realized& r) {
+      r.rank = apply_rank(b, ex, p, "rank");
+      if (!s.causal) return;
+      if (!is_explicit(ex, "instance_norm")) p.set("instance_norm", false);
+      if (p.get_bool("instance_norm"))
+        throw UnsupportedError("lowrank-operator: instance_norm normalizes over the whole sequence, so it is not causal");
+    },
     .flops = [](const CaseShape& s, const ParamSet& p) {
       const double n = double(s.seq_len), d = double(s.head_dim), r = double(p.get_int("rank"));
       return double(s.heads_total()) * (2 * 2 * n * d * r + 2 * 2 * n * r * d);
     },
-    .workspace_bytes = [](const CaseShape& s, const ParamSet& p, int) {
+    .workspace_bytes = [](const CaseShape& s, const ParamSet& p, int threads) {
       const double bh = double(s.heads_total()), n = double(s.seq_len), d = double(s.head_dim),
                    r = double(p.get_int("rank"));
+      const double shared = sizeof(float) * (2 * double(s.heads) * d * r + 2 * bh * n * r);
+      if (s.causal)
+        return shared + double(ops::linear_attention_scratch_bytes(causal_shape(s, p.get_int("rank")), sizeof(float),
+                                                                   threads));
       const double norm = p.get_bool("instance_norm") ? bh * n * d : 0.0;
-      return sizeof(float) * (2 * double(s.heads) * d * r + 2 * bh * n * r + bh * r * d + norm);
+      return shared + sizeof(float) * (bh * r * d + norm);
     },
     .create = [](const MethodConfig& c) -> std::unique_ptr<Method> { return std::make_unique<LowRankOperator>(c); },
 }};

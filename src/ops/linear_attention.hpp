@@ -19,6 +19,9 @@ struct LinearAttentionShape {
   bool causal = false;
   int64_t chunk = 128;   // causal scan chunk size
   double guard_eps = 1e-6;
+  // false: no denominator, out_i = sum_j (phi_q_i . phi_k_j) v_j (the low-rank neural operator's
+  // kernel integral; fold any 1/N into phi_q). Returns 0 then.
+  bool normalize = true;
 };
 
 // phi_q, phi_k: [batch, seq_len, features]; v, out: [batch, seq_len, value_dim].

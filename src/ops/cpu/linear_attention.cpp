@@ -72,19 +72,19 @@ int64_t one_head(const LinearAttentionShape& s, const T* phi_q, const T* phi_k, 
         std::fill(row + i + 1, row + rows, T(0));  // keys after the query
         T sum = T(0);
         for (int64_t j = 0; j <= i; ++j) sum += row[j];
-        w.den[i] = sum;
+        w.den[i] = sum;  // unused without normalization
       }
       blas_gemm(Trans::no, Trans::no, rows, dv, rows, T(1), w.block, ch, vc, dv, T(0), o, dv);
     }
     if (have_state) {
       blas_gemm(Trans::no, Trans::no, rows, dv, m, T(1), q, m, w.state, dv, s.causal ? T(1) : T(0), o, dv);
-      blas_gemv(Trans::no, rows, m, T(1), q, m, w.ksum, s.causal ? T(1) : T(0), w.den);
+      if (s.normalize) blas_gemv(Trans::no, rows, m, T(1), q, m, w.ksum, s.causal ? T(1) : T(0), w.den);
     }
     if (s.causal) {  // fold this chunk into the prefix state for the chunks after it
       blas_gemm(Trans::yes, Trans::no, m, dv, rows, T(1), k, m, vc, dv, c0 > 0 ? T(1) : T(0), w.state, dv);
       add_column_sums(rows, m, k, w.ksum);
     }
-    bad += normalize(rows, dv, s.guard_eps, w.den, o);
+    if (s.normalize) bad += normalize(rows, dv, s.guard_eps, w.den, o);
   }
   return bad;
 }
