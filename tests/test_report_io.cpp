@@ -219,6 +219,27 @@ TEST_F(ReportIo, ReadReportRejectsBadFiles) {
   }
 }
 
+// Deep nesting overflowed the stack while reading (nlohmann copies and dumps recursively): a crash of
+// report, compare, merge and --resume. It is refused before parsing, naming the file (and line).
+TEST_F(ReportIo, DeeplyNestedFilesAreUsageErrors) {
+  const std::string deep = std::string(100000, '[') + std::string(100000, ']');
+  spit(path("deep.json"), R"({"schema": "attnbench.report/1", "results": [], "spec": {"x": )" + deep + "}}");
+  try {
+    read_report(path("deep.json"));
+    FAIL() << "expected a UsageError";
+  } catch (const UsageError& e) {
+    EXPECT_EQ(std::string(e.what()), path("deep.json") + ": JSON nested deeper than 64 levels");
+  }
+  JsonlWriter(path("deep.jsonl")).append(make_case("a"));
+  spit(path("deep.jsonl"), R"({"case_id": )" + deep + "}\n", std::ios::app);
+  try {
+    read_jsonl(path("deep.jsonl"));
+    FAIL() << "expected a UsageError";
+  } catch (const UsageError& e) {
+    EXPECT_EQ(std::string(e.what()), path("deep.jsonl") + ":2: JSON nested deeper than 64 levels");
+  }
+}
+
 TEST_F(ReportIo, CheckWritable) {
   const std::string p = path("new/folder/r.json");
   EXPECT_NO_THROW(check_writable(p));

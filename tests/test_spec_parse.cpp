@@ -349,6 +349,48 @@ TEST(SpecText, InvalidJsonGivesLineAndColumn) {
   EXPECT_THROW(attn::parse_spec_text("", "s"), attn::UsageError);
 }
 
+// Found by fuzzing (tests/fuzz/corpus/spec/crash-number-overflow.json): a number beyond the range of a
+// double made nlohmann throw out_of_range, which escaped parse_spec_text as an internal error (exit 1).
+TEST(SpecText, NumberOverflowIsAUsageError) {
+  try {
+    attn::parse_spec_text(R"({"name": "x", "repetitions": 1e1010})", "s.json");
+    FAIL();
+  } catch (const attn::UsageError& e) {
+    EXPECT_STREQ(e.what(), "s.json: invalid JSON: number overflow parsing '1e1010'");
+  }
+}
+
+// Deep nesting overflowed the stack (nlohmann copies and dumps recursively): a crash, not an error.
+// It is now refused before parsing; 64 levels pass the check (and then fail as a spec would).
+TEST(SpecText, DeepNestingIsRefusedBeforeParsing) {
+  const auto nested = [](int depth) {
+    return R"({"name": "x", "description": )" + std::string(depth, '[') + std::string(depth, ']') + "}";
+  };
+  try {
+    attn::parse_spec_text(nested(200000), "s.json");
+    FAIL();
+  } catch (const attn::UsageError& e) {
+    EXPECT_STREQ(e.what(), "s.json: JSON nested deeper than 64 levels (a spec needs 4)");
+  }
+  try {
+    attn::parse_spec_text(nested(63), "s.json");  // 63 + the top-level object = 64
+    FAIL();
+  } catch (const attn::UsageError& e) {
+    EXPECT_EQ(std::string(e.what()),
+              "s.json: description: must be a string (got " + std::string(63, '[') + std::string(63, ']') + ")");
+  }
+  try {
+    attn::parse_spec_text(nested(64), "s.json");
+    FAIL();
+  } catch (const attn::UsageError& e) {
+    EXPECT_STREQ(e.what(), "s.json: JSON nested deeper than 64 levels (a spec needs 4)");
+  }
+  // Brackets inside strings do not count.
+  EXPECT_NO_THROW(attn::parse_spec_text(R"({"name": "[[[[)" + std::string(100, '[') +
+                                            R"(", "inputs": {"seq_len": 64}, "methods": [{"name": "spectest-plain"}]})",
+                                        "s.json"));
+}
+
 TEST(SpecFile, LoadsAndReportsUnreadableFiles) {
   namespace fs = std::filesystem;
   const fs::path dir = fs::temp_directory_path() / "attn_spec_file_test";

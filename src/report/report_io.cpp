@@ -16,6 +16,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/error.hpp"
+#include "core/json_depth.hpp"
 
 namespace attn {
 namespace fs = std::filesystem;
@@ -111,6 +112,8 @@ std::vector<CaseResult> read_jsonl(const std::string& path) {
   std::vector<CaseResult> out;
   for (std::size_t i = 0; i < lines.size(); ++i) {
     const auto& [number, body] = lines[i];
+    if (json_nesting_depth(body) > kMaxJsonDepth)  // before parsing: deep nesting overflows the stack
+      throw UsageError(fmt::format("{}:{}: JSON nested deeper than {} levels", path, number, kMaxJsonDepth));
     nlohmann::json j = nlohmann::json::parse(body, nullptr, /*allow_exceptions=*/false);
     if (j.is_discarded()) {
       // Only the last record can have been cut short by a crash; anywhere else it is corruption.
@@ -154,6 +157,8 @@ void write_report(const std::string& path, const Report& report) {
 Report read_report(const std::string& path) {
   std::string text;
   if (!read_whole(path, text)) throw UsageError(fmt::format("{}: cannot open for reading ({})", path, errno_text()));
+  if (json_nesting_depth(text) > kMaxJsonDepth)  // before parsing: deep nesting overflows the stack
+    throw UsageError(fmt::format("{}: JSON nested deeper than {} levels", path, kMaxJsonDepth));
   nlohmann::json j = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
   if (j.is_discarded()) throw UsageError(fmt::format("{}: not valid JSON", path));
   return report_from_json(j, path);

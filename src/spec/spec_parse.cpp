@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include "core/error.hpp"
+#include "core/json_depth.hpp"
 #include "spec/spec.hpp"
 #include "spec/spec_detail.hpp"
 #include "spec/spec_limits.hpp"
@@ -108,12 +109,16 @@ Spec parse_spec(const nlohmann::json& j, const std::string& source) {
 }
 
 Spec parse_spec_text(std::string_view text, const std::string& source) {
+  if (json_nesting_depth(text) > kMaxJsonDepth)
+    throw UsageError(fmt::format("{}: JSON nested deeper than {} levels (a spec needs 4)", source, kMaxJsonDepth));
   nlohmann::json j;
   try {
     j = nlohmann::json::parse(text);
   } catch (const nlohmann::json::parse_error& e) {
     const auto [line, column] = line_column(text, e.byte);
     throw UsageError(fmt::format("{}: invalid JSON at line {} column {}: {}", source, line, column, parse_error_detail(e.what())));
+  } catch (const nlohmann::json::out_of_range& e) {  // a number too large for a double: 1e400
+    throw UsageError(fmt::format("{}: invalid JSON: {}", source, parse_error_detail(e.what())));
   }
   return parse_spec(j, source);
 }
