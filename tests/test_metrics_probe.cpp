@@ -98,5 +98,25 @@ TEST(AttentionProbe, MeanVIsUniformAndOracleBoundsHold) {
   EXPECT_FALSE(oracle_rel_fro({1, 1, 64, 16, false}, in.q.data(), in.k.data(), {}, 2).has_value());
 }
 
+TEST(AttentionProbe, OracleCacheReusesEachHeadsSpectrumForEveryRank) {
+  const Inputs in = make_inputs({1, 2, 96, 16}, 7, 1.0, true);
+  const CaseShape shape{1, 2, 96, 16, false};
+  OracleCache cache;
+  for (int64_t rank : {4, 16, 64, 96}) {
+    const auto fresh = oracle_rel_fro(shape, in.q.data(), in.k.data(), {.rank = rank}, 2);
+    const auto cached = oracle_rel_fro(shape, in.q.data(), in.k.data(), {.rank = rank}, 2, &cache);
+    ASSERT_TRUE(fresh && cached);
+    EXPECT_NEAR(cached->rel_fro, fresh->rel_fro, 1e-12) << "rank " << rank;
+    ASSERT_NE(cache.find(1), nullptr);
+  }
+  EXPECT_EQ(cache.find(2), nullptr);
+  // The cache is what the later calls read: a doctored spectrum changes their answer.
+  OracleCache::Head doctored = *cache.find(0);
+  for (double& s : doctored.sigma) s = 0;
+  cache.store(0, doctored);
+  cache.store(1, doctored);
+  EXPECT_EQ(oracle_rel_fro(shape, in.q.data(), in.k.data(), {.rank = 4}, 2, &cache)->rel_fro, 0.0);
+}
+
 }  // namespace
 }  // namespace attn

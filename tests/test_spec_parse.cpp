@@ -132,6 +132,7 @@ TEST(SpecExpand, ProductOfInputsMethodsBudgetsParamsAndDevices) {
   EXPECT_EQ(spec.warmup, 1);
   EXPECT_DOUBLE_EQ(spec.timeout_s, 600);
   EXPECT_DOUBLE_EQ(spec.memory_budget_gib, 0);
+  EXPECT_EQ(spec.attn_metrics_max_n, 2048);
   EXPECT_EQ(spec.devices, (std::vector<attn::Device>{attn::Device::cpu, attn::Device::cuda}));
 }
 
@@ -142,6 +143,7 @@ TEST(SpecExpand, ScalarsAndTopLevelKnobs) {
   j["warmup"] = 0;
   j["timeout_s"] = 2.5;
   j["memory_budget_gib"] = 8;
+  j["attn_metrics_max_n"] = 0;
   j["description"] = "d";
   j["inputs"] = json::parse(R"({"distribution": "clustered", "clusters": 4, "seq_len": 97, "head_dim": 40,
                                 "batch": 2, "causal": true, "seed": 7, "temperature": 4, "dtype": "fp32"})");
@@ -152,6 +154,7 @@ TEST(SpecExpand, ScalarsAndTopLevelKnobs) {
   EXPECT_EQ(spec.warmup, 0);
   EXPECT_DOUBLE_EQ(spec.timeout_s, 2.5);
   EXPECT_DOUBLE_EQ(spec.memory_budget_gib, 8);
+  EXPECT_EQ(spec.attn_metrics_max_n, 0);
 }
 
 TEST(SpecExpand, DistributionParametersDoNotMultiplyOtherDistributions) {
@@ -224,7 +227,7 @@ TEST_P(SpecErrors, NamesTheJsonPath) {
 const BadSpec kBadSpecs[] = {
     {"unknown top-level key", R"({"reps": 3})",
      "reps: unknown key (known keys: name, description, devices, inputs, methods, repetitions, warmup, timeout_s, "
-     "memory_budget_gib)"},
+     "memory_budget_gib, attn_metrics_max_n)"},
     {"unknown inputs key", R"({"inputs": {"seqlen": 3}})", "inputs.seqlen: unknown key (known keys: distribution, seq_len, "
      "head_dim, batch, heads, causal, dtype, seeds, seed, temperature, clusters, subspace_dim, smoothing, q, k, v, "
      "source, layers, sinks, unit_norm)"},
@@ -288,6 +291,7 @@ const BadSpec kBadSpecs[] = {
     {"negative warmup", R"({"warmup": -1})", "warmup: must be in [0, 10000] (got -1)"},
     {"zero timeout", R"({"timeout_s": 0})", "timeout_s: must be in (0, 604800] (got 0)"},
     {"negative memory budget", R"({"memory_budget_gib": -1})", "memory_budget_gib: must be in [0, 1048576] (got -1)"},
+    {"huge probe limit", R"({"attn_metrics_max_n": 100000})", "attn_metrics_max_n: must be in [0, 16384] (got 100000)"},
 };
 
 // Test names from the description ("unknown top-level key" -> unknown_top_level_key), so a failure
@@ -389,6 +393,24 @@ TEST(SpecText, DeepNestingIsRefusedBeforeParsing) {
   EXPECT_NO_THROW(attn::parse_spec_text(R"({"name": "[[[[)" + std::string(100, '[') +
                                             R"(", "inputs": {"seq_len": 64}, "methods": [{"name": "spectest-plain"}]})",
                                         "s.json"));
+}
+
+// Found by fuzzing (tests/fuzz/corpus/spec/crash-newline-in-key.json): a key or value with a control
+// character was quoted raw into the message, which then spanned two lines.
+TEST(SpecText, ErrorsStayOneLineWhateverTheKeys) {
+  try {
+    attn::parse_spec_text(R"({"name": "x", "inputs": {"seq_len": 64}, "methods": [{"name": "spectest-plain", "r\nk": 1}]})",
+                          "s.json");
+    FAIL();
+  } catch (const attn::UsageError& e) {
+    EXPECT_STREQ(e.what(), "s.json: methods[0].r\\nk: unknown key (known keys: name, rank, sparsity, params)");
+  }
+  try {
+    attn::parse_spec_text(R"({"name": "x", "inputs": {"seq_len": 64}, "methods": [{"name": "a\tb\u0001"}]})", "s.json");
+    FAIL();
+  } catch (const attn::UsageError& e) {
+    EXPECT_EQ(std::string(e.what()).rfind("s.json: methods[0].name: unknown method 'a\\tb\\x01' (known: ", 0), 0u) << e.what();
+  }
 }
 
 TEST(SpecFile, LoadsAndReportsUnreadableFiles) {

@@ -53,7 +53,8 @@ Action add_run_command(CLI::App& app) {
                   "SLURM_ARRAY_TASK_COUNT when set); `attnbench merge` joins the shards");
   cmd->add_option("--save-inputs", args->options.save_inputs_dir, "Write each input group's Q, K, V as .npy here");
   cmd->add_option("--attn-metrics-max-n", args->options.attn_metrics_max_n,
-                  "Probe attention matrices and oracle bounds up to this N (default 512; 0: off)")
+                  "Probe attention matrices and oracle bounds up to this N (default: the spec's attn_metrics_max_n, "
+                  "else 2048; 0: off)")
       ->check(CLI::NonNegativeNumber);
   cmd->add_flag("--cold-l2", args->options.cold_l2,
                 "GPU cases: flush the L2 cache before every timed sample (cold-cache times; default warm)");

@@ -125,8 +125,19 @@ AttentionMatrixMetrics probe_attention_metrics(Context& ctx, Method& method, con
   return attention_matrix_metrics(probe_attention_matrix(ctx, method, shape, q, k), shape, q, k, ctx.threads);
 }
 
+const OracleCache::Head* OracleCache::find(int64_t head) const {
+  const auto i = static_cast<std::size_t>(head);
+  return i < heads_.size() && heads_[i] ? &*heads_[i] : nullptr;
+}
+
+void OracleCache::store(int64_t head, Head h) {
+  const auto i = static_cast<std::size_t>(head);
+  if (heads_.size() <= i) heads_.resize(i + 1);
+  heads_[i] = std::move(h);
+}
+
 std::optional<OracleBound> oracle_rel_fro(const CaseShape& shape, const float* q, const float* k,
-                                          const Realized& realized, int threads) {
+                                          const Realized& realized, int threads, OracleCache* cache) {
   const int64_t n = shape.seq_len, d = shape.head_dim;
   const bool has_rank = realized.rank.has_value();
   const bool has_density = realized.density.has_value() && *realized.density < 1.0;
@@ -139,6 +150,15 @@ std::optional<OracleBound> oracle_rel_fro(const CaseShape& shape, const float* q
   OracleBound bound{.kind = has_rank && has_density ? "godec" : has_rank ? "eckart_young" : "top_k_sparse"};
   double err2 = 0, norm2 = 0;
   for (int64_t h = 0; h < shape.heads_total(); ++h) {
+    if (bound.kind == "eckart_young" && cache != nullptr) {
+      if (const OracleCache::Head* known = cache->find(h)) {
+        double tail = 0;
+        for (int64_t j = rank; j < n; ++j) tail += known->sigma[j] * known->sigma[j];
+        err2 += tail;
+        norm2 += known->norm2;
+        continue;
+      }
+    }
     ops::attention_matrix<double>(ctx, {.batch = 1, .n = n, .d = d, .causal = shape.causal}, q + h * n * d,
                                   k + h * n * d, a.data());
     double head2 = 0;
@@ -147,6 +167,7 @@ std::optional<OracleBound> oracle_rel_fro(const CaseShape& shape, const float* q
     double rel = 0;
     if (bound.kind == "eckart_young") {
       ops::singular_values(ctx, n, n, a.data(), sigma.data());
+      if (cache != nullptr) cache->store(h, {.sigma = sigma, .norm2 = head2});
       double tail = 0;
       for (int64_t j = rank; j < n; ++j) tail += sigma[j] * sigma[j];
       rel = std::sqrt(tail / head2);

@@ -54,8 +54,24 @@ struct OracleBound {
   double rel_fro = 0;
   std::string kind;  // "eckart_young", "top_k_sparse", "godec"
 };
+// The spectrum of each head's exact attention matrix for one input group, kept after its first use:
+// the SVD is O(N^3) and every rank-budgeted case of the group needs the same singular values (the
+// Eckart-Young error at rank r is then the tail sum past r, O(N)). One cache per input group.
+class OracleCache {
+ public:
+  struct Head {
+    std::vector<double> sigma;  // descending
+    double norm2 = 0;           // ||A||_F^2
+  };
+  const Head* find(int64_t head) const;
+  void store(int64_t head, Head h);
+
+ private:
+  std::vector<std::optional<Head>> heads_;
+};
+
 std::optional<OracleBound> oracle_rel_fro(const CaseShape& shape, const float* q, const float* k,
-                                          const Realized& realized, int threads);
+                                          const Realized& realized, int threads, OracleCache* cache = nullptr);
 
 nlohmann::json to_json(const AttentionMatrixMetrics& m);
 

@@ -169,7 +169,8 @@ CaseResult run_case(const Case& c, const InputTensors& inputs, const Reference& 
       r.attention = probe_attention_metrics(ctx, *method, shape, inputs.q.data(), inputs.k.data());
       // The oracle bound only means something for a method with a budget (exact and mean-v have none).
       const bool budgeted = c.info->uses_rank || c.info->uses_sparsity;
-      const auto bound = budgeted ? oracle_rel_fro(shape, inputs.q.data(), inputs.k.data(), c.realized, settings.threads)
+      const auto bound = budgeted ? oracle_rel_fro(shape, inputs.q.data(), inputs.k.data(), c.realized,
+                                                   settings.threads, reference.oracle.get())
                                   : std::nullopt;
       if (bound) {
         r.oracle_rel_fro = bound->rel_fro;

@@ -21,7 +21,7 @@ struct CaseSettings {
   MemoryBudget memory_budget;  // fields <= 0: no check
   // Probe the implied N x N attention matrix (methods linear in V) and compute the oracle bound
   // at the case's budget for N up to this; 0 turns both off. The oracle is O(N^3).
-  int64_t attn_metrics_max_n = 512;
+  int64_t attn_metrics_max_n = 2048;
   // GPU cases: flush the L2 cache before every timed sample (cold-cache timings).
   bool cold_l2 = false;
 };

@@ -3,9 +3,11 @@
 // shows beside each method).
 #pragma once
 
+#include <memory>
 #include <vector>
 
 #include "inputs/input_spec.hpp"
+#include "metrics/attention_probe.hpp"
 
 namespace attn {
 
@@ -14,6 +16,9 @@ struct Reference {
   double trivial_rel_fro = 0;    // mean-of-V (prefix mean when causal) vs the reference
   double noise_floor_rel_fro = 0;  // fp32 tiled exact kernel vs the fp64 reference
   double seconds = 0;            // time to compute it
+  // The group's attention-matrix spectra, filled by its first rank-budgeted case (shared, so cases
+  // that hold the reference by const reference still fill it).
+  std::shared_ptr<OracleCache> oracle = std::make_shared<OracleCache>();
 };
 
 Reference compute_reference(const InputTensors& inputs, bool causal, int threads);

@@ -18,7 +18,7 @@ struct RunOptions {
   std::optional<int> warmup;
   std::optional<double> memory_budget_gib;  // overrides the spec; 0 or unset: 80% of available memory
   std::optional<double> timeout_s;  // per case; overrides the spec's timeout_s (enforced only when isolated)
-  std::optional<int64_t> attn_metrics_max_n;  // overrides CaseSettings' default (0: off)
+  std::optional<int64_t> attn_metrics_max_n;  // overrides the spec's attn_metrics_max_n (0: off)
   bool cold_l2 = false;             // GPU cases: flush L2 before every timed sample
   std::string save_inputs_dir;      // when set, each input group's Q, K, V go there as .npy
   bool progress = true;             // progress on stderr: a live line on a terminal, periodic lines otherwise

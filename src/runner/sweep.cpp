@@ -124,7 +124,7 @@ SweepOutcome run_sweep(const Spec& spec, const RunOptions& options) {
                         .warmup = options.warmup.value_or(spec.warmup),
                         .threads = threads,
                         .memory_budget = memory_budget(options.memory_budget_gib.value_or(spec.memory_budget_gib))};
-  if (options.attn_metrics_max_n) settings.attn_metrics_max_n = *options.attn_metrics_max_n;
+  settings.attn_metrics_max_n = options.attn_metrics_max_n.value_or(spec.attn_metrics_max_n);
   settings.cold_l2 = options.cold_l2;
   const double timeout_s = options.timeout_s.value_or(spec.timeout_s);
 

@@ -43,6 +43,8 @@ struct Spec {
   int warmup = 1;
   double timeout_s = 600;
   double memory_budget_gib = 0;  // 0: the runner's default (80% of available memory)
+  // Attention-matrix metrics and oracle bounds for cases with N up to this (0: off; issue 5's default).
+  int64_t attn_metrics_max_n = 2048;
   std::vector<Case> cases;
 };
 

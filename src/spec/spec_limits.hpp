@@ -28,6 +28,9 @@ inline constexpr int64_t kMaxRepetitions = 10'000;
 inline constexpr int64_t kMaxWarmup = 10'000;
 inline constexpr double kMaxTimeoutS = 7 * 24 * 3600.0;        // a week
 inline constexpr double kMaxMemoryBudgetGiB = 1 << 20;          // 1 PiB
+// The attention-matrix probe holds N x N per head and the oracle is O(N^3): beyond 16K it would take
+// hours per case.
+inline constexpr int64_t kMaxAttnMetricsN = int64_t{1} << 14;
 // Expansion: the product of the input axes before duplicates are dropped, and the cases in the end.
 inline constexpr int64_t kMaxInputCombinations = 1'000'000;
 inline constexpr int64_t kMaxCases = 100'000;

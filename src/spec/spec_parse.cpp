@@ -9,6 +9,7 @@
 
 #include "core/error.hpp"
 #include "core/json_depth.hpp"
+#include "core/one_line.hpp"
 #include "spec/spec.hpp"
 #include "spec/spec_detail.hpp"
 #include "spec/spec_limits.hpp"
@@ -42,7 +43,7 @@ Spec parse_spec_body(const json& j) {
   if (!j.is_object()) throw UsageError(fmt::format("the spec must be a JSON object (got {})", j.type_name()));
   check_keys(j, "",
              {"name", "description", "devices", "inputs", "methods", "repetitions", "warmup", "timeout_s",
-              "memory_budget_gib"});
+              "memory_budget_gib", "attn_metrics_max_n"});
   Spec spec;
   spec.raw = j;
   spec.sha256 = sha256_hex(j.dump());
@@ -57,6 +58,10 @@ Spec parse_spec_body(const json& j) {
   spec.timeout_s = get_limit(j, "timeout_s", spec.timeout_s, spec_limits::kMaxTimeoutS, /*allow_zero=*/false);
   spec.memory_budget_gib =
       get_limit(j, "memory_budget_gib", spec.memory_budget_gib, spec_limits::kMaxMemoryBudgetGiB, /*allow_zero=*/true);
+
+  if (j.contains("attn_metrics_max_n"))
+    spec.attn_metrics_max_n =
+        get_int(j["attn_metrics_max_n"], "attn_metrics_max_n", 0, spec_limits::kMaxAttnMetricsN);
 
   if (!j.contains("inputs")) throw UsageError("inputs: required");
   const std::vector<InputSpec> inputs = parse_inputs(j["inputs"], spec.devices);
@@ -104,7 +109,7 @@ Spec parse_spec(const nlohmann::json& j, const std::string& source) {
   try {
     return parse_spec_body(j);
   } catch (const UsageError& e) {
-    throw UsageError(source.empty() ? std::string(e.what()) : fmt::format("{}: {}", source, e.what()));
+    throw UsageError(one_line(source.empty() ? std::string(e.what()) : fmt::format("{}: {}", source, e.what())));
   }
 }
 
