@@ -240,6 +240,26 @@ TEST_F(ReportIo, DeeplyNestedFilesAreUsageErrors) {
   }
 }
 
+// Values from the file are quoted into messages; a control character in one must not split the line.
+TEST_F(ReportIo, ErrorsStayOneLineWhateverTheValues) {
+  nlohmann::json record = to_json(make_case("a"));
+  record["status"] = "fine\nreally";
+  spit(path("r.jsonl"), record.dump() + "\n" + record.dump() + "\n");
+  try {
+    read_jsonl(path("r.jsonl"));
+    FAIL() << "expected a UsageError";
+  } catch (const UsageError& e) {
+    EXPECT_EQ(std::string(e.what()), path("r.jsonl") + ":1: status: unknown status 'fine\\nreally'");
+  }
+  spit(path("r.json"), R"({"schema": "attnbench.report/1", "results": [)" + record.dump() + "]}");
+  try {
+    read_report(path("r.json"));
+    FAIL() << "expected a UsageError";
+  } catch (const UsageError& e) {
+    EXPECT_EQ(std::string(e.what()), path("r.json") + ": results[0].status: unknown status 'fine\\nreally'");
+  }
+}
+
 TEST_F(ReportIo, CheckWritable) {
   const std::string p = path("new/folder/r.json");
   EXPECT_NO_THROW(check_writable(p));

@@ -17,6 +17,7 @@
 
 #include "core/error.hpp"
 #include "core/json_depth.hpp"
+#include "core/one_line.hpp"
 
 namespace attn {
 namespace fs = std::filesystem;
@@ -126,7 +127,7 @@ std::vector<CaseResult> read_jsonl(const std::string& path) {
     try {
       out.push_back(case_result_from_json(j));
     } catch (const UsageError& e) {
-      throw UsageError(fmt::format("{}:{}: {}", path, number, e.what()));
+      throw UsageError(one_line(fmt::format("{}:{}: {}", path, number, e.what())));
     }
   }
   return out;
@@ -161,7 +162,11 @@ Report read_report(const std::string& path) {
     throw UsageError(fmt::format("{}: JSON nested deeper than {} levels", path, kMaxJsonDepth));
   nlohmann::json j = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
   if (j.is_discarded()) throw UsageError(fmt::format("{}: not valid JSON", path));
-  return report_from_json(j, path);
+  try {
+    return report_from_json(j, path);
+  } catch (const UsageError& e) {
+    throw UsageError(one_line(e.what()));  // keys and values from the file are quoted into messages
+  }
 }
 
 void check_writable(const std::string& path) {

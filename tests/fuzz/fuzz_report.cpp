@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
+#include <string_view>
 
 #include <nlohmann/json.hpp>
 
@@ -26,7 +27,8 @@ void exercise(const std::string& path) {
     const attn::Comparison c = attn::compare_reports(f.report, merged.report, options);
     (void)attn::comparison_json(c, options).dump();
     (void)attn::comparison_table(c, false);
-  } catch (const attn::UsageError&) {  // IncompatibleBaseline included
+  } catch (const attn::UsageError& e) {  // IncompatibleBaseline included
+    if (std::string_view(e.what()).find('\n') != std::string_view::npos) std::abort();  // one line
   }
 }
 
