@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The one device check for a session that is lent a GPU (issue 8), sized for ~10 minutes of device
-# time: build the CUDA targets, run every CPU-vs-GPU test (ops: gemm, softmax, fused flash attention,
+# time: build the CUDA targets, run every CPU-vs-GPU test (ops: gemm, softmax, fused flash attention
+# in fp32/fp64 and on tensor cores in fp16/bf16,
 # row-wise/gather/reduce, feature maps/linear attention/pinv/Newton inverse; methods: every
 # registered method CPU = CUDA or `unsupported` naming the op), then a trimmed
 # bench_specs/gpu-scaling.json (N 1K/4K/16K, d 64/128, one budget per method) on the device, and
@@ -25,7 +26,7 @@ log() { echo "[$(($(date +%s) - t0))s] $*" | tee -a "$out/summary.txt"; }
 { nvidia-smi; nvidia-smi -q -d CLOCK,PERFORMANCE,MEMORY; nvcc --version; } > "$out/device.txt" 2>&1
 log "device: $(nvidia-smi --query-gpu=name,compute_cap,memory.total,driver_version --format=csv,noheader 2>/dev/null)"
 
-tests="test_ops_cuda test_ops_cuda_flash test_ops_cuda_rowwise test_ops_cuda_kernels test_cuda_methods"
+tests="test_core_half test_ops_cuda test_ops_cuda_flash test_ops_cuda_flash_half test_ops_cuda_rowwise test_ops_cuda_kernels test_cuda_methods"
 {
   cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DATTNBENCH_GBENCH=OFF &&
     grep -q '^CMAKE_CUDA_COMPILER:[A-Z]*=.' "$build/CMakeCache.txt" &&  # nvcc found: a CUDA build

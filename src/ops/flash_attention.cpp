@@ -21,9 +21,9 @@ std::size_t flash_attention_scratch_bytes(const FlashShape& s, std::size_t elem_
   return cpu::flash_scratch_elems_per_thread(s, elem_bytes) * elem_bytes * static_cast<std::size_t>(std::max(1, threads));
 }
 
-template <class T>
-void flash_attention(const Context& ctx, const FlashShape& s, T scale, const T* q, const T* k, const T* v, T* out,
-                     T* lse) {
+namespace {
+
+void check_args(const Context& ctx, const FlashShape& s, const void* q, const void* k, const void* v, const void* out) {
   ATTN_CHECK(s.batch > 0 && s.seq_len > 0 && s.head_dim > 0, "flash_attention: sizes must be positive");
   ATTN_CHECK(s.tiles.block_q > 0 && s.tiles.block_k > 0, "flash_attention: tile sizes must be positive");
   ATTN_CHECK(s.mask.window >= -1 && s.mask.block >= 0 && s.mask.block_halo >= 0,
@@ -36,8 +36,32 @@ void flash_attention(const Context& ctx, const FlashShape& s, T scale, const T* 
   }
   ATTN_CHECK(q != nullptr && k != nullptr && v != nullptr && out != nullptr, "flash_attention: null operand");
   ATTN_CHECK(ctx.workspace != nullptr, "flash_attention: the context needs a workspace for its tiles");
+}
+
+[[noreturn]] void no_cpu_half() {
+  throw UnsupportedError("op 'flash_attention' runs fp16/bf16 on cuda only (the cpu backend runs fp32/fp64)");
+}
+
+}  // namespace
+
+template <class T>
+void flash_attention(const Context& ctx, const FlashShape& s, T scale, const T* q, const T* k, const T* v, T* out,
+                     T* lse) {
+  check_args(ctx, s, q, k, v, out);
   ATTN_DISPATCH(ctx, "flash_attention", cpu::flash_attention(ctx, s, scale, q, k, v, out, lse),
                 cuda::flash_attention(ctx, s, scale, q, k, v, out, lse));
+}
+
+void flash_attention(const Context& ctx, const FlashShape& s, float scale, const Half* q, const Half* k, const Half* v,
+                     Half* out, float* lse) {
+  check_args(ctx, s, q, k, v, out);
+  ATTN_DISPATCH(ctx, "flash_attention", no_cpu_half(), cuda::flash_attention(ctx, s, scale, q, k, v, out, lse));
+}
+
+void flash_attention(const Context& ctx, const FlashShape& s, float scale, const BFloat16* q, const BFloat16* k,
+                     const BFloat16* v, BFloat16* out, float* lse) {
+  check_args(ctx, s, q, k, v, out);
+  ATTN_DISPATCH(ctx, "flash_attention", no_cpu_half(), cuda::flash_attention(ctx, s, scale, q, k, v, out, lse));
 }
 
 template void flash_attention<float>(const Context&, const FlashShape&, float, const float*, const float*,

@@ -11,6 +11,7 @@
 #include <cstdint>
 
 #include "core/context.hpp"
+#include "core/half.hpp"
 #include "ops/attention_mask.hpp"
 
 namespace attn::ops {
@@ -49,6 +50,14 @@ struct FlashShape {
 template <class T>
 void flash_attention(const Context& ctx, const FlashShape& s, T scale, const T* q, const T* k, const T* v, T* out,
                      T* lse = nullptr);
+
+// fp16 / bf16 storage with fp32 arithmetic (FlashAttention-2 on tensor cores): q, k, v, out in the
+// 16-bit type, scale and lse (optional, batch * seq_len) in fp32. GPU only (head_dim <= 128): on
+// the CPU, whose backend runs fp32/fp64, it throws UnsupportedError naming the op.
+void flash_attention(const Context& ctx, const FlashShape& s, float scale, const Half* q, const Half* k, const Half* v,
+                     Half* out, float* lse = nullptr);
+void flash_attention(const Context& ctx, const FlashShape& s, float scale, const BFloat16* q, const BFloat16* k,
+                     const BFloat16* v, BFloat16* out, float* lse = nullptr);
 
 // Scratch the kernel takes from ctx.workspace (per-thread tiles) for this shape and thread count.
 std::size_t flash_attention_scratch_bytes(const FlashShape& s, std::size_t elem_bytes, int threads);

@@ -28,6 +28,7 @@
 #include "core/cuda/cuda_check.cuh"
 #include "core/error.hpp"
 #include "ops/cuda/flash_attention.hpp"
+#include "ops/cuda/flash_common.cuh"
 
 namespace attn::ops::cuda {
 
@@ -36,26 +37,6 @@ namespace {
 constexpr int kThreads = 128;
 constexpr int kLanes = 8;                      // threads sharing one query row
 constexpr int kRowGroups = kThreads / kLanes;  // 16
-constexpr double kLog2e = 1.4426950408889634074;
-constexpr double kLn2 = 0.69314718055994530942;
-
-// Plain parameters of one launch (validated on the host before the launch).
-struct FlashParams {
-  long long batch;        // heads (B*H)
-  long long seq_len;      // query rows per head
-  long long seq_len_k;    // key rows per head
-  int head_dim;           // d <= kD of the instantiation
-  bool causal;            // mask: j <= i
-  long long window;       // mask: |i - j| <= window (-1: off)
-  long long mask_block;   // mask: disjoint blocks (0: off)
-  long long block_halo;   // mask: keys reach this far past each side of the query's block
-  long long layout_block; // tokens per layout block (0: no layout)
-  long long layout_heads; // distinct layouts; head b uses b % layout_heads
-  const int64_t* row_ptr; // CSR of the layout (device)
-  const int64_t* col_idx;
-  long long tiles_per_block;  // query tiles per layout block (layout only)
-  long long q_tiles;          // query tiles per head
-};
 
 extern __shared__ __align__(16) unsigned char flash_smem[];
 
@@ -77,27 +58,6 @@ __device__ __forceinline__ Acc group_sum(Acc v) {
   return v;
 }
 
-// Keys [lo, hi) that query row i may reach (the device copy of AttentionMask::key_range followed by
-// the CPU kernel's clamp to the key length; keys and queries are compared by global index).
-__device__ __forceinline__ void row_reach(const FlashParams& p, long long i, long long* lo, long long* hi) {
-  const long long nk = p.seq_len_k;
-  long long l = 0, h = p.seq_len > nk ? p.seq_len : nk;
-  if (p.causal) h = h < i + 1 ? h : i + 1;
-  if (p.window >= 0) {
-    l = l > i - p.window ? l : i - p.window;
-    h = h < i + p.window + 1 ? h : i + p.window + 1;
-  }
-  if (p.mask_block > 0) {
-    const long long start = i / p.mask_block * p.mask_block;
-    l = l > start - p.block_halo ? l : start - p.block_halo;
-    h = h < start + p.mask_block + p.block_halo ? h : start + p.mask_block + p.block_halo;
-  }
-  h = h > l ? h : l;
-  h = h < nk ? h : nk;
-  *lo = l < h ? l : h;
-  *hi = h;
-}
-
 template <class T, class Acc, int kD, int kBr, int kBc>
 __global__ void __launch_bounds__(kThreads) flash_attention_kernel(FlashParams p, Acc scale_log2, const T* q,
                                                                    const T* k, const T* v, T* out, T* lse) {
@@ -107,27 +67,8 @@ __global__ void __launch_bounds__(kThreads) flash_attention_kernel(FlashParams p
   constexpr int kLdq = kD + 1, kLdk = kD + 1, kLdp = kBc + 1;
   constexpr Acc kNegInf = -std::numeric_limits<Acc>::infinity();
 
-  // Heaviest tiles first: under a causal mask the last query tiles reach the most keys, and the
-  // hardware hands out blocks roughly in index order, so every head's tail tile starts early.
-  const long long item = blockIdx.x;
-  const long long b = item % p.batch;
-  const long long t = p.q_tiles - 1 - item / p.batch;
-  long long r0, r1;
-  const int64_t* blocks = nullptr;
-  long long nblocks = 0;
-  if (p.layout_block > 0) {
-    const long long qb = t / p.tiles_per_block;
-    r0 = qb * p.layout_block + (t % p.tiles_per_block) * kBr;
-    r1 = r0 + kBr;
-    r1 = r1 < (qb + 1) * p.layout_block ? r1 : (qb + 1) * p.layout_block;
-    const long long row = (b % p.layout_heads) * ((p.seq_len + p.layout_block - 1) / p.layout_block) + qb;
-    blocks = p.col_idx + p.row_ptr[row];
-    nblocks = p.row_ptr[row + 1] - p.row_ptr[row];
-  } else {
-    r0 = t * kBr;
-    r1 = r0 + kBr;
-  }
-  r1 = r1 < p.seq_len ? r1 : p.seq_len;
+  const QueryTile tile = query_tile(p, blockIdx.x, kBr);
+  const long long b = tile.b, r0 = tile.r0, r1 = tile.r1;
   if (r0 >= r1) return;  // a short last layout block leaves some tiles empty (whole block exits)
 
   const int d = p.head_dim;
@@ -241,22 +182,7 @@ __global__ void __launch_bounds__(kThreads) flash_attention_kernel(FlashParams p
     }
   };
 
-  auto visit_range = [&](long long a, long long e) {
-    for (long long c0 = a; c0 < e; c0 += kBc) visit_tile(c0, static_cast<int>(e - c0 < kBc ? e - c0 : kBc));
-  };
-  if (blocks == nullptr) {
-    visit_range(lo, hi);
-  } else {
-    const long long lb = p.layout_block;
-    for (long long i = 0; i < nblocks;) {
-      const long long j0 = blocks[i];
-      long long j1 = j0;  // extend the run over adjacent active blocks
-      while (++i < nblocks && blocks[i] == j1 + 1) ++j1;
-      const long long a = lo > j0 * lb ? lo : j0 * lb;
-      const long long e = hi < (j1 + 1) * lb ? hi : (j1 + 1) * lb;
-      visit_range(a, e);
-    }
-  }
+  for_each_key_tile(p, tile, lo, hi, kBc, visit_tile);
 
 #pragma unroll
   for (int i = 0; i < kRows; ++i) {
@@ -289,14 +215,7 @@ template <class T, class Acc, int kD>
 void launch_flash_attention(cudaStream_t stream, FlashParams p, Acc scale_log2, const T* q, const T* k, const T* v,
                             T* out, T* lse) {
   constexpr int kBr = FlashTileConfig<T, kD>::kBr, kBc = FlashTileConfig<T, kD>::kBc;
-  if (p.layout_block > 0) {
-    const long long q_blocks = (p.seq_len + p.layout_block - 1) / p.layout_block;
-    p.tiles_per_block = (p.layout_block + kBr - 1) / kBr;
-    p.q_tiles = q_blocks * p.tiles_per_block;
-  } else {
-    p.tiles_per_block = 0;
-    p.q_tiles = (p.seq_len + kBr - 1) / kBr;
-  }
+  set_query_tiles(p, kBr);
   const long long grid = p.q_tiles * p.batch;
   ATTN_CHECK(grid <= INT_MAX, "cuda flash_attention: more query tiles than one grid dimension holds");
   const std::size_t smem = sizeof(Acc) * kBr * (kBc + 1) + sizeof(T) * (kBr + 2 * kBc) * (kD + 1);
@@ -316,19 +235,7 @@ void flash_attention(const Context& ctx, const FlashShape& s, T scale, const T* 
     throw UnsupportedError("op 'flash_attention' has no CUDA kernel for head_dim " + std::to_string(s.head_dim) +
                            " (at most " + std::to_string(kFlashMaxHeadDim) + ")");
   }
-  FlashParams p{};
-  p.batch = s.batch;
-  p.seq_len = s.seq_len;
-  p.seq_len_k = s.keys();
-  p.head_dim = static_cast<int>(s.head_dim);
-  p.causal = s.mask.causal;
-  p.window = s.mask.window;
-  p.mask_block = s.mask.block;
-  p.block_halo = s.mask.block_halo;
-  p.layout_block = s.layout.active() ? s.layout.block : 0;
-  p.layout_heads = s.layout.active() ? s.layout.heads : 1;
-  p.row_ptr = s.layout.row_ptr;
-  p.col_idx = s.layout.col_idx;
+  const FlashParams p = flash_params(s);
   const Acc scale_log2 = static_cast<Acc>(static_cast<double>(scale) * kLog2e);
   auto stream = static_cast<cudaStream_t>(ctx.stream);
   if (s.head_dim <= 64) {
