@@ -208,6 +208,34 @@ TEST(OpsFft, ScratchEstimateMatchesWhatTheOpsTake) {
   }
 }
 
+// Outputs large enough to take the streaming-store path (8 MiB and more): one bin f gives the
+// closed form 2 Re(Y e^{2 pi i f t / n}) + bias.
+TEST(OpsFft, LargeOutputsWithBiasMatchTheClosedForm) {
+  CpuCase cc(2);
+  const int64_t n = 32768, ch = 64, f = 5;
+  const ops::FftShape s{.batch = 1, .n = n, .channels = ch};
+  std::vector<std::complex<float>> y(ch);
+  std::vector<float> bias(ch), out(static_cast<size_t>(n * ch));
+  for (int64_t c = 0; c < ch; ++c) {
+    y[c] = {float(c % 7) - 3.0f, 0.5f * float(c % 5)};
+    bias[c] = 0.25f * float(c % 3);
+  }
+  ops::irfft_bins<float>(cc.ctx, s, &f, 1, y.data(), out.data(), bias.data());
+  double worst = 0;
+  for (int64_t t = 0; t < n; ++t)
+    for (int64_t c = 0; c < ch; ++c) {
+      const double phase = 2 * std::numbers::pi * double((f * t) % n) / double(n);
+      const double expect = 2 * (y[c].real() * std::cos(phase) - y[c].imag() * std::sin(phase)) + bias[c];
+      worst = std::max(worst, std::abs(out[t * ch + c] - expect));
+    }
+  EXPECT_LT(worst, 1e-5);
+  // And back: rfft_rows of the (bias-free) signal has n Y at bin f.
+  ops::irfft_bins<float>(cc.ctx, s, &f, 1, y.data(), out.data());
+  std::vector<std::complex<float>> full(static_cast<size_t>(ch * s.pitch()));
+  ops::rfft_rows<float>(cc.ctx, s, out.data(), full.data());
+  for (int64_t c = 0; c < ch; ++c) EXPECT_LT(std::abs(full[c * s.pitch() + f] / float(n) - y[c]), 1e-5) << c;
+}
+
 TEST(OpsFftDeathTest, RejectsBadArguments) {
   CpuCase cc(1);
   const ops::FftShape s{.batch = 1, .n = 16, .channels = 2};

@@ -32,7 +32,6 @@
 #include "methods/registry.hpp"
 #include "ops/dft.hpp"
 #include "ops/fft.hpp"
-#include "ops/rowwise.hpp"
 #include "ops/spectral.hpp"
 
 namespace attn {
@@ -87,9 +86,7 @@ class Fno final : public Method {
     cf* ys = ctx.ws().get<cf>("fno.modes_out", bh * k_ * d);
     ops::rfft_bins<float>(ctx, fs, v.ptr<float>(), idx_, k_, xs);
     ops::spectral_mix<float>(ctx, mix_shape(), xs, w_, ys);
-    ops::irfft_bins<float>(ctx, fs, idx_, k_, ys, out.ptr<float>());
-    if (config_.params.get_bool("bias"))
-      ops::add_bias<float>(ctx, ops::row_shape(s.seq_len, d, bh), nullptr, b_, d, out.ptr<float>());
+    ops::irfft_bins<float>(ctx, fs, idx_, k_, ys, out.ptr<float>(), config_.params.get_bool("bias") ? b_ : nullptr);
   }
 
   void forward_own_exact(Context& ctx, const Tensor&, const Tensor&, const Tensor& v, Tensor& out) override {

@@ -7,7 +7,8 @@
 // `self`: the ZOH recurrence x_l = Abar x_{l-1} + Bbar u_l, y_l = 2 Re(C x_l) + D u_l, in fp64).
 //   K[l] = 2 Re sum_n Ct_n e^{dt A_n l}, Ct_n = C_n B_n (e^{dt A_n} - 1) / A_n   (Vandermonde, fp64)
 //   y = irfft(rfft(u, L) rfft(K, L), L)[0:N] + D u, L = the fast FFT length >= 2N, u = V
-//   (one fused op per block of channels, ops::fft_convolve_rows: u's spectrum is never stored).
+//   (one fused op per block of channels, ops::fft_convolve_rows: u's spectrum is never stored; D is
+//   added to K[0], so the skip term rides in the same convolution and y is written once).
 // Complexity: O(d N_s N) kernel + O(d N log N) FFTs; memory O(N d) per head (kernel and its spectrum).
 // Exactness: none vs softmax; fast path = recurrence to fp32 rounding (tested); causal always
 // (the causal flag changes nothing).
@@ -80,10 +81,13 @@ class S4d final : public Method {
     ct_dev_ = ctx.ws().get<cd>("s4d.ct", pairs * ss_.modes);
     d_dev_ = ctx.ws().get<float>("s4d.d", pairs);
     copy_bytes(log_z_dev_, ctx.device, log_z_.data(), Device::cpu, static_cast<size_t>(bytes));
-    std::vector<cd> ct_fast(ct_);  // the irfft's 1/L folded into the kernel
-    for (auto& z : ct_fast) z /= double(conv_length(config_.shape));
+    const double l = double(conv_length(config_.shape));  // the irfft's 1/L folded into the kernel
+    std::vector<cd> ct_fast(ct_);
+    for (auto& z : ct_fast) z /= l;
+    std::vector<float> d_fast(d_);
+    for (auto& x : d_fast) x = static_cast<float>(double(x) / l);
     copy_bytes(ct_dev_, ctx.device, ct_fast.data(), Device::cpu, static_cast<size_t>(bytes));
-    copy_bytes(d_dev_, ctx.device, d_.data(), Device::cpu, d_.size() * sizeof(float));
+    copy_bytes(d_dev_, ctx.device, d_fast.data(), Device::cpu, d_fast.size() * sizeof(float));
     if (config_.params.get_bool("cache_kernel")) kernel_spectrum(ctx);
   }
 
@@ -91,7 +95,6 @@ class S4d final : public Method {
     if (!config_.params.get_bool("cache_kernel")) kernel_spectrum(ctx);
     ops::fft_convolve_rows<float>(ctx, conv_shape(config_.shape, ss_.batch), ss_.sets, khat_, v.ptr<float>(),
                                   out.ptr<float>());
-    ops::ssm_skip<float>(ctx, ss_, d_dev_, v.ptr<float>(), out.ptr<float>());
   }
 
   void forward_own_exact(Context& ctx, const Tensor&, const Tensor&, const Tensor& v, Tensor& out) override {
@@ -99,12 +102,13 @@ class S4d final : public Method {
   }
 
  private:
-  // khat = rfft(K / L, L), channel-major: the irfft's 1/L is folded into ct (prepare).
+  // khat = rfft((K + D delta) / L, L), channel-major: the skip D u is the kernel's lag-0 tap, and the
+  // irfft's 1/L is folded into ct and D (prepare).
   void kernel_spectrum(Context& ctx) {
     const ops::FftShape fk = conv_shape(config_.shape, ss_.sets);
     float* kernel = ctx.ws().get<float>("s4d.kernel", ss_.sets * ss_.n * ss_.channels);
     khat_ = ctx.ws().get<cf>("s4d.khat", ss_.sets * ss_.channels * fk.pitch());
-    ops::ssm_kernel<float>(ctx, ss_, log_z_dev_, ct_dev_, kernel);
+    ops::ssm_kernel<float>(ctx, ss_, log_z_dev_, ct_dev_, kernel, d_dev_);
     ops::rfft_rows<float>(ctx, fk, kernel, khat_);
   }
 

@@ -64,11 +64,11 @@ void rfft_bins(const Context& ctx, const FftShape& s, const T* x, const int64_t*
 
 template <class T>
 void irfft_bins(const Context& ctx, const FftShape& s, const int64_t* bins, int64_t count,
-                const std::complex<T>* yhat, T* x) {
+                const std::complex<T>* yhat, T* x, const T* bias) {
   check(s, x, yhat, "irfft_bins");
   check_bins(s, bins, count, true, "irfft_bins");
   ATTN_CHECK(ctx.workspace != nullptr, "irfft_bins: the context needs a workspace");
-  ATTN_DISPATCH_CPU_ONLY(ctx, "irfft_bins", cpu::irfft_bins(ctx, s, bins, count, yhat, x));
+  ATTN_DISPATCH_CPU_ONLY(ctx, "irfft_bins", cpu::irfft_bins(ctx, s, bins, count, yhat, x, bias));
 }
 
 template <class T>
@@ -85,7 +85,8 @@ void fft_convolve_rows(const Context& ctx, const FftShape& s, int64_t sets, cons
   template void rfft_rows<T>(const Context&, const FftShape&, const T*, std::complex<T>*);                       \
   template void irfft_rows<T>(const Context&, const FftShape&, std::complex<T>*, T*);                            \
   template void rfft_bins<T>(const Context&, const FftShape&, const T*, const int64_t*, int64_t, std::complex<T>*); \
-  template void irfft_bins<T>(const Context&, const FftShape&, const int64_t*, int64_t, const std::complex<T>*, T*); \
+  template void irfft_bins<T>(const Context&, const FftShape&, const int64_t*, int64_t, const std::complex<T>*, T*, \
+                              const T*);                                                                          \
   template void fft_convolve_rows<T>(const Context&, const FftShape&, int64_t, const std::complex<T>*, const T*, T*);
 ATTN_FFT_INSTANTIATE(float)
 ATTN_FFT_INSTANTIATE(double)

@@ -48,10 +48,11 @@ void rfft_bins(const Context& ctx, const FftShape& s, const T* x, const int64_t*
                std::complex<T>* out);
 
 // irfft_rows of the spectrum that holds yhat[b, m, :] at bin bins[m] (distinct) and zero elsewhere
-// (yhat: [batch, count, channels], left intact). Equals ops/dft.hpp's idft_real_reference.
+// (yhat: [batch, count, channels], left intact), plus bias[b, :] on every row when bias is given
+// (fused, so a long output is written once). Equals ops/dft.hpp's idft_real_reference.
 template <class T>
 void irfft_bins(const Context& ctx, const FftShape& s, const int64_t* bins, int64_t count,
-                const std::complex<T>* yhat, T* x);
+                const std::complex<T>* yhat, T* x, const T* bias = nullptr);
 
 // y[b, t, c] = irfft(rfft(x)[b, c, :] * khat[b % sets, c, :])[t] for t < rows: a circular convolution
 // of length n, linear (causal) when n >= 2 rows - 1. x, y: [batch, rows, channels]; khat is a

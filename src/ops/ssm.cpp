@@ -17,10 +17,10 @@ void check(const SsmShape& s, const char* what) {
 
 template <class T>
 void ssm_kernel(const Context& ctx, const SsmShape& s, const std::complex<double>* log_z,
-                const std::complex<double>* ct, T* kernel) {
+                const std::complex<double>* ct, T* kernel, const T* lag0) {
   check(s, "ssm_kernel");
   ATTN_CHECK(log_z && ct && kernel, "ssm_kernel: null operand");
-  ATTN_DISPATCH_CPU_ONLY(ctx, "ssm_kernel", cpu::ssm_kernel(ctx, s, log_z, ct, kernel));
+  ATTN_DISPATCH_CPU_ONLY(ctx, "ssm_kernel", cpu::ssm_kernel(ctx, s, log_z, ct, kernel, lag0));
 }
 
 template <class T>
@@ -31,19 +31,11 @@ void ssm_recurrence(const Context& ctx, const SsmShape& s, const std::complex<do
   ATTN_DISPATCH_CPU_ONLY(ctx, "ssm_recurrence", cpu::ssm_recurrence(ctx, s, log_z, ct, d, u, y));
 }
 
-template <class T>
-void ssm_skip(const Context& ctx, const SsmShape& s, const T* d, const T* u, T* y) {
-  check(s, "ssm_skip");
-  ATTN_CHECK(d && u && y, "ssm_skip: null operand");
-  ATTN_DISPATCH_CPU_ONLY(ctx, "ssm_skip", cpu::ssm_skip(ctx, s, d, u, y));
-}
-
 #define ATTN_SSM_INSTANTIATE(T)                                                                                \
   template void ssm_kernel<T>(const Context&, const SsmShape&, const std::complex<double>*,                    \
-                              const std::complex<double>*, T*);                                                \
+                              const std::complex<double>*, T*, const T*);                                      \
   template void ssm_recurrence<T>(const Context&, const SsmShape&, const std::complex<double>*,                \
-                                  const std::complex<double>*, const T*, const T*, T*);                        \
-  template void ssm_skip<T>(const Context&, const SsmShape&, const T*, const T*, T*);
+                                  const std::complex<double>*, const T*, const T*, T*);
 ATTN_SSM_INSTANTIATE(float)
 ATTN_SSM_INSTANTIATE(double)
 #undef ATTN_SSM_INSTANTIATE

@@ -20,19 +20,17 @@ struct SsmShape {
 };
 
 // kernel[g, l, c] = 2 Re sum_m ct[g, c, m] exp(l log_z[g, c, m]), l < n: a Vandermonde product in
-// fp64, evaluated by repeated multiplication with an exact exp restart every 1024 positions.
+// fp64, evaluated by repeated multiplication with an exact exp restart every 1024 positions. With
+// `lag0` ([sets, channels]) kernel[g, 0, c] += lag0[g, c]: the skip term D u is the kernel's tap at
+// lag 0, so the convolution applies it and the output is written once.
 template <class T>
 void ssm_kernel(const Context& ctx, const SsmShape& s, const std::complex<double>* log_z,
-                const std::complex<double>* ct, T* kernel);
+                const std::complex<double>* ct, T* kernel, const T* lag0 = nullptr);
 
 // The recurrence (own-exact reference): x_l = e^{log_z} x_{l-1} + u_l, y_l = 2 Re(ct . x_l) + d u_l,
 // in fp64, for u, y: [batch, n, channels]; d: [sets, channels] (null: no skip).
 template <class T>
 void ssm_recurrence(const Context& ctx, const SsmShape& s, const std::complex<double>* log_z,
                     const std::complex<double>* ct, const T* d, const T* u, T* y);
-
-// y[b, l, c] += d[b % sets, c] * u[b, l, c]: the skip term D u.
-template <class T>
-void ssm_skip(const Context& ctx, const SsmShape& s, const T* d, const T* u, T* y);
 
 }  // namespace attn::ops

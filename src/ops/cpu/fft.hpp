@@ -19,7 +19,7 @@ void rfft_bins(const Context& ctx, const FftShape& s, const T* x, const int64_t*
                std::complex<T>* out);
 template <class T>
 void irfft_bins(const Context& ctx, const FftShape& s, const int64_t* bins, int64_t count,
-                const std::complex<T>* yhat, T* x);
+                const std::complex<T>* yhat, T* x, const T* bias);
 template <class T>
 void fft_convolve_rows(const Context& ctx, const FftShape& s, int64_t sets, const std::complex<T>* khat, const T* x,
                        T* y);

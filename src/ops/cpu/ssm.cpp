@@ -17,7 +17,7 @@ constexpr int64_t kRestart = 1024;
 
 template <class T>
 void ssm_kernel(const Context& ctx, const SsmShape& s, const std::complex<double>* log_z,
-                const std::complex<double>* ct, T* kernel) {
+                const std::complex<double>* ct, T* kernel, const T* lag0) {
   const int64_t pairs = s.sets * s.channels, n = s.n, ch = s.channels, modes = s.modes;
 #pragma omp parallel num_threads(ctx.threads) if (pairs * n * modes >= 65536)
   {
@@ -54,6 +54,7 @@ void ssm_kernel(const Context& ctx, const SsmShape& s, const std::complex<double
           kernel[(g * n + l) * ch + c] = static_cast<T>(2.0 * acc);
         }
       }
+      if (lag0) kernel[g * n * ch + c] += lag0[p];
     }
   }
 }
@@ -82,22 +83,11 @@ void ssm_recurrence(const Context& ctx, const SsmShape& s, const std::complex<do
   }
 }
 
-template <class T>
-void ssm_skip(const Context& ctx, const SsmShape& s, const T* d, const T* u, T* y) {
-  const int64_t n = s.n, ch = s.channels;
-#pragma omp parallel for num_threads(ctx.threads) schedule(static) if (s.batch * n * ch >= 65536)
-  for (int64_t r = 0; r < s.batch * n; ++r) {
-    const T* dg = d + ((r / n) % s.sets) * ch;
-    for (int64_t c = 0; c < ch; ++c) y[r * ch + c] += dg[c] * u[r * ch + c];
-  }
-}
-
 #define ATTN_SSM_INSTANTIATE(T)                                                                                \
   template void ssm_kernel<T>(const Context&, const SsmShape&, const std::complex<double>*,                    \
-                              const std::complex<double>*, T*);                                                \
+                              const std::complex<double>*, T*, const T*);                                      \
   template void ssm_recurrence<T>(const Context&, const SsmShape&, const std::complex<double>*,                \
-                                  const std::complex<double>*, const T*, const T*, T*);                        \
-  template void ssm_skip<T>(const Context&, const SsmShape&, const T*, const T*, T*);
+                                  const std::complex<double>*, const T*, const T*, T*);
 ATTN_SSM_INSTANTIATE(float)
 ATTN_SSM_INSTANTIATE(double)
 #undef ATTN_SSM_INSTANTIATE

@@ -7,11 +7,9 @@ namespace attn::ops::cpu {
 
 template <class T>
 void ssm_kernel(const Context& ctx, const SsmShape& s, const std::complex<double>* log_z,
-                const std::complex<double>* ct, T* kernel);
+                const std::complex<double>* ct, T* kernel, const T* lag0);
 template <class T>
 void ssm_recurrence(const Context& ctx, const SsmShape& s, const std::complex<double>* log_z,
                     const std::complex<double>* ct, const T* d, const T* u, T* y);
-template <class T>
-void ssm_skip(const Context& ctx, const SsmShape& s, const T* d, const T* u, T* y);
 
 }  // namespace attn::ops::cpu
