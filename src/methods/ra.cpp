@@ -16,12 +16,14 @@
 // space, the paper's estimator; code_train: the code's training noise, unit variance on unscaled
 // q + k, i.e. N(0, d^-1/2 I) here; code_eval: no noise, the code's inference mode, biased), center
 // (sampled: q + k_{m_s}, num_samples = 1; mean_key: q + mean k, the code's num_samples = 0;
-// expected_key: q + E_pi[k], num_samples = -1; the last two are deterministic centres).
+// expected_key: q + E_pi[k], num_samples = -1; the last two are deterministic centres), block_rows
+// (R; 0: auto).
 // Budget: rank = samples per query S; density 1 (every score is computed).
 // Deviations: the code's num_samples > 1 still draws one key per query (multinomial with 1); here S
 // samples are drawn and their f averaged, the estimator the paper describes. Categorical draws use
-// the inverse CDF of a Philox uniform (the code: torch.multinomial); the noise is Philox normal
-// keyed by (seed, case, "ra/noise"), block-row layout (so reproducible for a given shape).
+// the inverse CDF of a Philox uniform keyed by (seed, case, "ra/picks") (the code: torch.multinomial);
+// the noise is Philox normal keyed by (seed, case, "ra/noise"); both are indexed by (sample, head,
+// query), so the block size does not change them.
 #include <algorithm>
 #include <cmath>
 #include <vector>
@@ -62,7 +64,9 @@ double noise_sd(const CaseShape& s, const ParamSet& p) {
   return 1.0;
 }
 
-int64_t block_rows(const CaseShape& s) {
+int64_t block_rows(const CaseShape& s, const ParamSet& p) {
+  const int64_t set = p.get_int("block_rows");
+  if (set > 0) return std::min(set, s.seq_len);
   return std::clamp<int64_t>(kBlockFloats / std::max<int64_t>(1, s.heads_total() * s.seq_len), 1, s.seq_len);
 }
 
@@ -73,7 +77,7 @@ class RandomizedAttention final : public Method {
   void forward(Context& ctx, const Tensor& q, const Tensor& k, const Tensor& v, Tensor& out) override {
     const auto& s = config_.shape;
     const auto& p = config_.params;
-    const int64_t bh = s.heads_total(), n = s.seq_len, d = s.head_dim, rows = block_rows(s);
+    const int64_t bh = s.heads_total(), n = s.seq_len, d = s.head_dim, rows = block_rows(s, p);
     const int64_t samples = p.get_int("samples");
     const Center center = center_of(p);
     const double sd = noise_sd(s, p);
@@ -92,20 +96,21 @@ class RandomizedAttention final : public Method {
     ops::row_sq_norms<float>(ctx, ops::row_shape(n, d, bh), -0.5f * inv_sqrt_d, k.ptr<float>(), key_bias);
     if (key_mean) ops::mean_rows<float>(ctx, bh, n, d, s.causal, k.ptr<float>(), key_mean);
 
+    // Every block buffer is dense [bh, r, .] for the current block's r rows. The draws of (sample t,
+    // head b, query i) sit at stream element (t bh + b) N + i (noise: times d), whatever the blocks.
     std::vector<int64_t> host_rows(static_cast<size_t>(rows));
     for (int64_t r0 = 0; r0 < n; r0 += rows) {
       const int64_t r = std::min(rows, n - r0);
-      const ops::SoftmaxShape sm{.rows = r, .cols = n, .ld = n, .stride = rows * n, .batch = bh,
+      const ops::SoftmaxShape sm{.rows = r, .cols = n, .ld = n, .stride = r * n, .batch = bh,
                                  .causal = s.causal, .causal_offset = r0};
       const ops::GatherShape own{.batch = bh, .src_rows = n, .count = r, .dim = d, .shared_index = true};
       const ops::GatherShape picked{.batch = bh, .src_rows = n, .count = r, .dim = d};
       for (int64_t i = 0; i < r; ++i) host_rows[i] = r0 + i;
       copy_bytes(rows_idx, ctx.device, host_rows.data(), Device::cpu, static_cast<size_t>(r) * sizeof(int64_t));
 
-      auto scores = ops::gemm_shape(Trans::no, Trans::yes, r, n, d, bh);
-      scores.stride_a = n * d;
-      scores.stride_c = rows * n;
       if (center != Center::mean_key) {  // pi = softmax(x y^T) for this block of queries
+        auto scores = ops::gemm_shape(Trans::no, Trans::yes, r, n, d, bh);
+        scores.stride_a = n * d;
         ops::gemm<float>(ctx, scores, inv_sqrt_d, q.ptr<float>() + r0 * d, k.ptr<float>(), 0.0f, pi);
         ops::softmax_rows<float>(ctx, sm, 1.0f, pi);
       }
@@ -113,29 +118,25 @@ class RandomizedAttention final : public Method {
         // omega = x_n + centre + noise, [bh, r, d].
         ops::gather_rows<float>(ctx, own, rows_idx, q.ptr<float>(), scale, 0.0f, omega);
         if (center == Center::sampled) {
-          const uint64_t offset = static_cast<uint64_t>((t * n + r0) * bh);
-          ops::sample_categorical_rows<float>(ctx, {.batch = bh, .n = n, .count = r}, pi, pick_rng, offset, picks);
+          for (int64_t b = 0; b < bh; ++b)
+            ops::sample_categorical_rows<float>(ctx, {.batch = 1, .n = n, .count = r}, pi + b * r * n, pick_rng,
+                                                static_cast<uint64_t>((t * bh + b) * n + r0), picks + b * r);
           ops::gather_rows<float>(ctx, picked, picks, k.ptr<float>(), scale, 1.0f, omega);
         } else if (center == Center::mean_key) {
           ops::gather_rows<float>(ctx, own, rows_idx, key_mean, scale, 1.0f, omega);
         } else {
-          auto expect = ops::gemm_shape(Trans::no, Trans::no, r, d, n, bh);
-          expect.stride_a = rows * n;
-          expect.stride_c = rows * d;
-          ops::gemm<float>(ctx, expect, scale, pi, k.ptr<float>(), 1.0f, omega);
+          ops::gemm<float>(ctx, ops::gemm_shape(Trans::no, Trans::no, r, d, n, bh), scale, pi, k.ptr<float>(), 1.0f,
+                           omega);
         }
-        ops::add_gaussian_noise<float>(ctx, bh * r * d, sd, noise_rng, static_cast<uint64_t>((t * n + r0) * bh * d),
-                                       omega);
+        for (int64_t b = 0; b < bh; ++b)
+          ops::add_gaussian_noise<float>(ctx, r * d, sd, noise_rng, static_cast<uint64_t>(((t * bh + b) * n + r0) * d),
+                                         omega + b * r * d);
         // f logits omega . y_m - |y_m|^2/2, softmax over keys, then out += f V / S.
-        auto f = ops::gemm_shape(Trans::no, Trans::yes, r, n, d, bh);
-        f.stride_c = rows * n;
-        f.stride_a = rows * d;
-        ops::gemm<float>(ctx, f, scale, omega, k.ptr<float>(), 0.0f, logits);
-        ops::add_bias<float>(ctx, {.rows = r, .cols = n, .ld = n, .stride = rows * n, .batch = bh}, nullptr, key_bias,
-                             n, logits);
+        ops::gemm<float>(ctx, ops::gemm_shape(Trans::no, Trans::yes, r, n, d, bh), scale, omega, k.ptr<float>(), 0.0f,
+                         logits);
+        ops::add_bias<float>(ctx, ops::row_shape(r, n, bh), nullptr, key_bias, n, logits);
         ops::softmax_rows<float>(ctx, sm, 1.0f, logits);
         auto apply = ops::gemm_shape(Trans::no, Trans::no, r, d, n, bh);
-        apply.stride_a = rows * n;
         apply.stride_c = n * d;
         ops::gemm<float>(ctx, apply, 1.0f / static_cast<float>(samples), logits, v.ptr<float>(), t == 0 ? 0.0f : 1.0f,
                          out.ptr<float>() + r0 * d);
@@ -163,7 +164,7 @@ double ra_flops(const CaseShape& s, const ParamSet& p) {
 
 double ra_workspace(const CaseShape& s, const ParamSet& p, int) {
   const double bh = static_cast<double>(s.heads_total()), n = static_cast<double>(s.seq_len),
-               d = static_cast<double>(s.head_dim), rows = static_cast<double>(block_rows(s));
+               d = static_cast<double>(s.head_dim), rows = static_cast<double>(block_rows(s, p));
   const Center c = center_of(p);
   const double floats = 2 * bh * rows * n + bh * rows * d + bh * n + (c == Center::mean_key ? bh * n * d : 0.0);
   const double ints = rows + (c == Center::sampled ? bh * rows : 0.0);
@@ -182,7 +183,9 @@ const MethodRegistration kRegistration{MethodInfo{
                 .doc = "theory: N(0, I) in scaled space (unbiased); code_train: N(0, d^-1/2 I); code_eval: none"},
                {.name = "center", .type = ParamType::string, .default_value = std::string("sampled"),
                 .choices = {"sampled", "mean_key", "expected_key"},
-                .doc = "q + k_m with m ~ pi (num_samples=1), q + mean k (0), q + E_pi[k] (-1)"}},
+                .doc = "q + k_m with m ~ pi (num_samples=1), q + mean k (0), q + E_pi[k] (-1)"},
+               {.name = "block_rows", .type = ParamType::integer, .default_value = int64_t{0}, .min = 0,
+                .max = 1 << 24, .doc = "query rows per streamed block (0: auto, <= 16 MiB of scores per buffer)"}},
     .budget_doc = "rank = samples per query S (density 1: every score is computed)",
     .uses_rank = true,
     .supports_causal = true,
