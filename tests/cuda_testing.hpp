@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <memory>
 #include <vector>
 
@@ -23,6 +24,11 @@ struct DeviceVector {
     if (n > 0) copy_bytes(ptr, Device::cuda, host.data(), Device::cpu, n * sizeof(T));
   }
   explicit DeviceVector(std::size_t count) : DeviceVector(std::vector<T>(count)) {}
+  // Device memory only, contents undefined (for buffers too large to stage through the host).
+  struct Uninitialized {};
+  DeviceVector(std::size_t count, Uninitialized) : n(count) {
+    ptr = static_cast<T*>(device_alloc(Device::cuda, std::max<std::size_t>(1, n) * sizeof(T)));
+  }
   ~DeviceVector() { device_free(Device::cuda, ptr); }
   DeviceVector(const DeviceVector&) = delete;
   DeviceVector& operator=(const DeviceVector&) = delete;

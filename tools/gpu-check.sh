@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # The one device check for a session that is lent a GPU (issue 8), sized for ~10 minutes of device
-# time: build the CUDA targets, run every CPU-vs-GPU test (ops: gemm, softmax, fused flash attention
-# in fp32/fp64 and on tensor cores in fp16/bf16,
-# row-wise/gather/reduce, feature maps/linear attention/pinv/Newton inverse; methods: every
-# registered method CPU = CUDA or `unsupported` naming the op), then a trimmed
+# time: build the CUDA targets, run every CPU-vs-GPU test (ops: gemm, softmax, fused attention in
+# fp32/fp64 and on tensor cores in fp16/bf16 with its throughput against cuBLAS, row-wise, gather,
+# reduce, feature maps, linear attention, pinv, Newton inverse; methods: every registered method
+# CPU = CUDA or `unsupported` naming the op), then a trimmed
 # bench_specs/gpu-scaling.json (N 1K/4K/16K, d 64/128, one budget per method) on the device, and
 # copy logs, gtest XML and the report to $OUT (default ./gpu-out). Every step is time-boxed, and a
 # step that fails does not stop the next one; summary.txt says what happened.
@@ -26,7 +26,8 @@ log() { echo "[$(($(date +%s) - t0))s] $*" | tee -a "$out/summary.txt"; }
 { nvidia-smi; nvidia-smi -q -d CLOCK,PERFORMANCE,MEMORY; nvcc --version; } > "$out/device.txt" 2>&1
 log "device: $(nvidia-smi --query-gpu=name,compute_cap,memory.total,driver_version --format=csv,noheader 2>/dev/null)"
 
-tests="test_core_half test_ops_cuda test_ops_cuda_flash test_ops_cuda_flash_half test_ops_cuda_rowwise test_ops_cuda_kernels test_cuda_methods"
+tests="test_core_half test_ops_cuda test_ops_cuda_flash test_ops_cuda_flash_half test_ops_cuda_flash_speed test_ops_cuda_rowwise
+  test_ops_cuda_kernels test_cuda_methods"
 {
   cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DATTNBENCH_GBENCH=OFF &&
     grep -q '^CMAKE_CUDA_COMPILER:[A-Z]*=.' "$build/CMakeCache.txt" &&  # nvcc found: a CUDA build
@@ -49,7 +50,9 @@ for t in $tests; do
   log "$t exit $rc: $(grep -c '^\[       OK \]' "$out/$t.log") ok, $(grep -c '^\[  SKIPPED \] [A-Za-z]*\.' "$out/$t.log") skipped, $(grep -c '^\[  FAILED  \] [A-Za-z]*\.' "$out/$t.log") failed"
   grep -A3 'Failure' "$out/$t.log" | head -40 >> "$out/summary.txt"
 done
-# The per-method table (ok with nmse, unsupported with the missing op).
+# The fused fp16 kernel vs cuBLAS's two GEMMs (issue target: ratio >= 0.5), and the per-method
+# table (ok with nmse, unsupported with the missing op).
+grep '^throughput' "$out/test_ops_cuda_flash_speed.log" >> "$out/summary.txt"
 sed -n '/CUDA vs CPU per method/,/^\[/p' "$out/test_cuda_methods.log" >> "$out/summary.txt"
 
 timeout --signal=TERM "$bench_s" "$build/attnbench" run bench_specs/gpu-scaling.json --device cuda \

@@ -54,6 +54,23 @@ void gemm(const Context& ctx, const GemmShape& s, T alpha, const T* a, const T* 
   ATTN_DISPATCH(ctx, "gemm", cpu::gemm(ctx, s, alpha, a, b, beta, c), cuda::gemm(ctx, s, alpha, a, b, beta, c));
 }
 
+namespace {
+[[noreturn]] void no_cpu_half() {
+  throw UnsupportedError("op 'gemm' runs fp16/bf16 on cuda only (the cpu backend runs fp32/fp64)");
+}
+}  // namespace
+
+void gemm(const Context& ctx, const GemmShape& s, float alpha, const Half* a, const Half* b, float beta, Half* c) {
+  check_gemm(s, a, b, c);
+  ATTN_DISPATCH(ctx, "gemm", no_cpu_half(), cuda::gemm(ctx, s, alpha, a, b, beta, c));
+}
+
+void gemm(const Context& ctx, const GemmShape& s, float alpha, const BFloat16* a, const BFloat16* b, float beta,
+          BFloat16* c) {
+  check_gemm(s, a, b, c);
+  ATTN_DISPATCH(ctx, "gemm", no_cpu_half(), cuda::gemm(ctx, s, alpha, a, b, beta, c));
+}
+
 template void gemm<float>(const Context&, const GemmShape&, float, const float*, const float*, float, float*);
 template void gemm<double>(const Context&, const GemmShape&, double, const double*, const double*, double, double*);
 

@@ -7,6 +7,7 @@
 #include <cstdint>
 
 #include "core/context.hpp"
+#include "core/half.hpp"
 
 namespace attn::ops {
 
@@ -26,5 +27,11 @@ GemmShape gemm_shape(Trans ta, Trans tb, int64_t m, int64_t n, int64_t k, int64_
 
 template <class T>
 void gemm(const Context& ctx, const GemmShape& s, T alpha, const T* a, const T* b, T beta, T* c);
+
+// fp16 / bf16 operands and result with fp32 accumulation and fp32 alpha, beta (cuBLAS GemmEx on
+// tensor cores). GPU only: on the CPU, whose backend runs fp32/fp64, UnsupportedError names the op.
+void gemm(const Context& ctx, const GemmShape& s, float alpha, const Half* a, const Half* b, float beta, Half* c);
+void gemm(const Context& ctx, const GemmShape& s, float alpha, const BFloat16* a, const BFloat16* b, float beta,
+          BFloat16* c);
 
 }  // namespace attn::ops

@@ -29,16 +29,39 @@ cublasStatus_t strided_batched(cublasHandle_t h, const GemmShape& s, const doubl
                                    static_cast<int>(s.ldc), s.stride_c, static_cast<int>(s.batch));
 }
 
+// The handle may be shared; pin it to this context's stream before every call.
+cublasHandle_t bound_handle(const Context& ctx) {
+  ATTN_CHECK(ctx.blas_handle != nullptr, "cuda gemm: the context has no cuBLAS handle (use CudaSession)");
+  auto handle = static_cast<cublasHandle_t>(ctx.blas_handle);
+  ATTN_CUBLAS_CHECK(cublasSetStream(handle, static_cast<cudaStream_t>(ctx.stream)));
+  ATTN_CUBLAS_CHECK(cublasSetPointerMode(handle, CUBLAS_POINTER_MODE_HOST));
+  return handle;
+}
+
+// 16-bit storage with fp32 compute: cuBLAS picks tensor-core kernels for these types by default.
+void strided_batched_ex(const Context& ctx, const GemmShape& s, float alpha, const void* a, const void* b, float beta,
+                        void* c, cudaDataType_t type) {
+  ATTN_CUBLAS_CHECK(cublasGemmStridedBatchedEx(
+      bound_handle(ctx), to_cublas(s.trans_b), to_cublas(s.trans_a), static_cast<int>(s.n), static_cast<int>(s.m),
+      static_cast<int>(s.k), &alpha, b, type, static_cast<int>(s.ldb), s.stride_b, a, type, static_cast<int>(s.lda),
+      s.stride_a, &beta, c, type, static_cast<int>(s.ldc), s.stride_c, static_cast<int>(s.batch), CUBLAS_COMPUTE_32F,
+      CUBLAS_GEMM_DEFAULT));
+}
+
 }  // namespace
 
 template <class T>
 void gemm(const Context& ctx, const GemmShape& s, T alpha, const T* a, const T* b, T beta, T* c) {
-  ATTN_CHECK(ctx.blas_handle != nullptr, "cuda gemm: the context has no cuBLAS handle (use CudaSession)");
-  auto handle = static_cast<cublasHandle_t>(ctx.blas_handle);
-  // The handle may be shared; pin it to this context's stream before every call.
-  ATTN_CUBLAS_CHECK(cublasSetStream(handle, static_cast<cudaStream_t>(ctx.stream)));
-  ATTN_CUBLAS_CHECK(cublasSetPointerMode(handle, CUBLAS_POINTER_MODE_HOST));
-  ATTN_CUBLAS_CHECK(strided_batched(handle, s, &alpha, a, b, &beta, c));
+  ATTN_CUBLAS_CHECK(strided_batched(bound_handle(ctx), s, &alpha, a, b, &beta, c));
+}
+
+void gemm(const Context& ctx, const GemmShape& s, float alpha, const Half* a, const Half* b, float beta, Half* c) {
+  strided_batched_ex(ctx, s, alpha, a, b, beta, c, CUDA_R_16F);
+}
+
+void gemm(const Context& ctx, const GemmShape& s, float alpha, const BFloat16* a, const BFloat16* b, float beta,
+          BFloat16* c) {
+  strided_batched_ex(ctx, s, alpha, a, b, beta, c, CUDA_R_16BF);
 }
 
 template void gemm<float>(const Context&, const GemmShape&, float, const float*, const float*, float, float*);

@@ -10,4 +10,9 @@ namespace attn::ops::cuda {
 template <class T>
 void gemm(const Context& ctx, const GemmShape& s, T alpha, const T* a, const T* b, T beta, T* c);
 
+// 16-bit operands and result, fp32 accumulation (cublasGemmStridedBatchedEx, tensor cores).
+void gemm(const Context& ctx, const GemmShape& s, float alpha, const Half* a, const Half* b, float beta, Half* c);
+void gemm(const Context& ctx, const GemmShape& s, float alpha, const BFloat16* a, const BFloat16* b, float beta,
+          BFloat16* c);
+
 }  // namespace attn::ops::cuda
