@@ -9,12 +9,8 @@
 #include <algorithm>
 #include <cmath>
 
-#include "core/threads.hpp"
 #include "ops/cpu/blas.hpp"
-
-#ifdef _OPENMP
-#include <omp.h>
-#endif
+#include "ops/cpu/head_parallel.hpp"
 
 namespace attn::ops::cpu {
 
@@ -96,9 +92,7 @@ std::size_t linear_attention_elems_per_worker(const LinearAttentionShape& s) {
   return (elems + 7) / 8 * 8;  // keep each worker's block 64-byte aligned for fp64
 }
 
-int linear_attention_workers(const LinearAttentionShape& s, int threads) {
-  return static_cast<int>(std::clamp<int64_t>(s.batch, 1, std::max(1, threads)));
-}
+int linear_attention_workers(const LinearAttentionShape& s, int threads) { return head_workers(s.batch, threads); }
 
 template <class T>
 int64_t linear_attention(const Context& ctx, const LinearAttentionShape& s, const T* phi_q, const T* phi_k,
@@ -115,22 +109,7 @@ int64_t linear_attention(const Context& ctx, const LinearAttentionShape& s, cons
     const int64_t nm = s.seq_len * m, nv = s.seq_len * dv;
     return one_head(s, phi_q + b * nm, phi_k + b * nm, v + b * nv, out + b * nv, scratch(id));
   };
-  int64_t bad = 0;
-  if (workers == 1) {
-    for (int64_t b = 0; b < s.batch; ++b) bad += head(b, 0);
-    return bad;
-  }
-  BlasSingleThreaded single;
-#pragma omp parallel for num_threads(workers) schedule(dynamic, 1) reduction(+ : bad)
-  for (int64_t b = 0; b < s.batch; ++b) {
-#ifdef _OPENMP
-    const int id = omp_get_thread_num();
-#else
-    const int id = 0;
-#endif
-    bad += head(b, id);
-  }
-  return bad;
+  return for_each_head(s.batch, workers, head);
 }
 
 template int64_t linear_attention<float>(const Context&, const LinearAttentionShape&, const float*, const float*,

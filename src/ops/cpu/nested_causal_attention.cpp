@@ -11,12 +11,8 @@
 #include <algorithm>
 #include <cmath>
 
-#include "core/threads.hpp"
 #include "ops/cpu/blas.hpp"
-
-#ifdef _OPENMP
-#include <omp.h>
-#endif
+#include "ops/cpu/head_parallel.hpp"
 
 namespace attn::ops::cpu {
 
@@ -99,9 +95,7 @@ std::size_t nested_causal_elems_per_worker(const NestedCausalShape& s) {
   return (elems + 7) / 8 * 8;  // keep each worker's block 64-byte aligned for fp64
 }
 
-int nested_causal_workers(const NestedCausalShape& s, int threads) {
-  return static_cast<int>(std::clamp<int64_t>(s.batch, 1, std::max(1, threads)));
-}
+int nested_causal_workers(const NestedCausalShape& s, int threads) { return head_workers(s.batch, threads); }
 
 template <class T>
 void nested_causal_attention(const Context& ctx, const NestedCausalShape& s, T scale, const T* p, const T* q,
@@ -117,21 +111,9 @@ void nested_causal_attention(const Context& ctx, const NestedCausalShape& s, T s
   auto head = [&](int64_t b, int id) {
     const int64_t nd = s.seq_len * d, nv = s.seq_len * dv;
     one_head(s, scale, p + b * s.pack_stride, q + b * nd, k + b * nd, v + b * nv, out + b * nv, scratch(id));
+    return int64_t{0};
   };
-  if (workers == 1) {
-    for (int64_t b = 0; b < s.batch; ++b) head(b, 0);
-    return;
-  }
-  BlasSingleThreaded single;
-#pragma omp parallel for num_threads(workers) schedule(dynamic, 1)
-  for (int64_t b = 0; b < s.batch; ++b) {
-#ifdef _OPENMP
-    const int id = omp_get_thread_num();
-#else
-    const int id = 0;
-#endif
-    head(b, id);
-  }
+  for_each_head(s.batch, workers, head);
 }
 
 template void nested_causal_attention<float>(const Context&, const NestedCausalShape&, float, const float*,
