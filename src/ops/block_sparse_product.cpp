@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "ops/cpu/block_sparse_product.hpp"
+#include "ops/cuda/block_sparse_product.hpp"
 #include "ops/dispatch.hpp"
 
 namespace attn::ops {
@@ -22,7 +23,8 @@ void block_sparse_product(const Context& ctx, const BlockProductShape& s, const 
   ATTN_CHECK(x != nullptr && y != nullptr && v != nullptr && out != nullptr && rowsum != nullptr,
              "block_sparse_product: null operand");
   ATTN_CHECK(ctx.workspace != nullptr, "block_sparse_product: the context needs a workspace");
-  ATTN_DISPATCH_CPU_ONLY(ctx, "block_sparse_product", cpu::block_sparse_product(ctx, s, x, y, v, out, rowsum));
+  ATTN_DISPATCH(ctx, "block_sparse_product", cpu::block_sparse_product(ctx, s, x, y, v, out, rowsum),
+                cuda::block_sparse_product(ctx, s, x, y, v, out, rowsum));
 }
 
 template void block_sparse_product<float>(const Context&, const BlockProductShape&, const float*, const float*,

@@ -2,6 +2,7 @@
 #include "ops/window_pool.hpp"
 
 #include "ops/cpu/window_pool.hpp"
+#include "ops/cuda/window_pool.hpp"
 #include "ops/dispatch.hpp"
 
 namespace attn::ops {
@@ -13,7 +14,8 @@ void window_pool(const Context& ctx, const WindowPoolShape& s, const T* x, T* ou
   ATTN_CHECK(s.batch > 0 && s.seq_len > 0 && s.dim > 0 && s.stride > 0, "window_pool: sizes must be positive");
   ATTN_CHECK(s.sigma >= 0, "window_pool: sigma must be >= 0");
   ATTN_CHECK(x != nullptr && out != nullptr, "window_pool: null operand");
-  ATTN_DISPATCH_CPU_ONLY(ctx, "window_pool", cpu::window_pool(ctx, s, x, out));
+  ATTN_DISPATCH(ctx, "window_pool", cpu::window_pool(ctx, s, x, out),
+                cuda::window_pool(ctx, s, x, out));
 }
 
 template void window_pool<float>(const Context&, const WindowPoolShape&, const float*, float*);
