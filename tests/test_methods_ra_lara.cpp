@@ -68,6 +68,7 @@ struct LaraRef {
   std::string mis = "opt";
   double alpha_coeff = 1.0;
   bool t_over_proposals = false;
+  bool antithetic = false;  // repetition j >= S/2 uses minus the noise of repetition j - S/2
 };
 
 // Card 3 steps 1-10 for every head, in double, from scratch.
@@ -107,10 +108,14 @@ std::vector<double> lara_by_loops(const Inputs& in, const LaraRef& cfg, uint64_t
         }
       for (int64_t j = 0; j < d; ++j) mu[c * d + j] = qb[c * d + j] + kb[c * d + j];
     }
-    for (int64_t p = 0; p < p_n; ++p)
-      for (int64_t j = 0; j < d; ++j)
-        om[p * d + j] = mu[(p % c_n) * d + j] +
-                        (cfg.sample ? double(float(noise.normal(static_cast<uint64_t>((h * p_n + p) * d + j)))) : 0.0);
+    for (int64_t p = 0; p < p_n; ++p) {
+      const bool mirror = cfg.antithetic && p >= p_n / 2;
+      const int64_t src = mirror ? p - p_n / 2 : p;
+      for (int64_t j = 0; j < d; ++j) {
+        const double eps = cfg.sample ? double(float(noise.normal(static_cast<uint64_t>((h * p_n + src) * d + j)))) : 0.0;
+        om[p * d + j] = mu[(p % c_n) * d + j] + (mirror ? -eps : eps);
+      }
+    }
     std::vector<double> lq(static_cast<size_t>(p_n * n)), lse_k(static_cast<size_t>(p_n)),
         kv(static_cast<size_t>(p_n * d), 0.0), lmu(static_cast<size_t>(p_n * c_n)), t(static_cast<size_t>(c_n * n));
     for (int64_t p = 0; p < p_n; ++p) {
@@ -178,6 +183,8 @@ TEST(Lara, MatchesLoopImplementationOfTheCard) {
       {{.c = 10, .mis = "opt", .t_over_proposals = true}, {{"t_axis", std::string("proposals")}}},
       {{.c = 6, .samples = 3, .sample = true, .mis = "opt"},
        {{"sampling", std::string("sample")}, {"samples_per_proposal", int64_t{3}}}},
+      {{.c = 6, .samples = 4, .sample = true, .mis = "opt", .antithetic = true},
+       {{"sampling", std::string("sample")}, {"samples_per_proposal", int64_t{4}}, {"antithetic", true}}},
       {{.c = 6, .samples = 2, .sample = true, .mis = "bh"},
        {{"sampling", std::string("sample")}, {"samples_per_proposal", int64_t{2}}, {"mis", std::string("bh")}}},
   };
@@ -205,6 +212,9 @@ TEST(Lara, MeanModeIsDeterministicAndCapsLandmarksAtN) {
             run_method("lara", in, false, 1, {.rank = 16}, sample).out);
   EXPECT_EQ(run_method("lara", in, false, 0, {.rank = 16}, sample).realized.rank, 16);
   EXPECT_THROW(run_method("lara", in, false, 0, {.rank = 18}, sample), UsageError);
+  EXPECT_THROW(run_method("lara", in, false, 0, {.rank = 15},
+                          {{"sampling", std::string("sample")}, {"samples_per_proposal", int64_t{3}}, {"antithetic", true}}),
+               UsageError);
   EXPECT_THROW(run_method("lara", in, true, 0, {.rank = 16}), UnsupportedError);
 }
 

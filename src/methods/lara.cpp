@@ -17,9 +17,10 @@
 // Parameters: num_landmarks (C = rank; 49, the code's default), sampling (mean: the official inference
 // mode, deterministic; sample: the paper's estimator), samples_per_proposal (S; 1), noise (theory:
 // eps ~ N(0, I) in scaled space; code_train: the code's unit noise on unscaled q + k, N(0, d^-1/2 I)
-// here), mis (opt, the code's default | bh | biased), alpha_coeff (1.0), t_axis (queries: the code's
-// softmax axis of mis-opt's t | proposals: the card's reading of the paper), proposals (segment_means |
-// zero: mu = 0 and q-bar = 0, the Performer limit). C >= N means one landmark per token (code rule).
+// here), antithetic (false: the code's use_antithetics, S even), mis (opt, the code's default | bh |
+// biased), alpha_coeff (1.0), t_axis (queries: the code's softmax axis of mis-opt's t | proposals:
+// the card's reading of the paper), proposals (segment_means | zero: mu = 0 and q-bar = 0, the
+// Performer limit). C >= N means one landmark per token (code rule).
 // Budget: rank = C S (mean mode ignores S: rank = C); rank > N is clamped to N landmarks.
 // Deviations: the code's t = softmax over queries of q-bar . x is the default (kernel.md notes the
 // paper may mean proposals: t_axis = proposals); S > 1 generalizes the code's two-sample multisample
@@ -92,6 +93,11 @@ class Lara final : public Method {
     copy_bytes(repeat_, ctx.device, rep.data(), Device::cpu, rep.size() * sizeof(int64_t));
     std::vector<float> eps(static_cast<size_t>(bh * p * d));
     Rng(config_.seed, config_.rng_key, "lara/noise").fill_normal(eps.data(), static_cast<int64_t>(eps.size()));
+    if (config_.params.get_bool("antithetic")) {  // repetition j >= S/2 mirrors repetition j - S/2 (mu -/+ eps)
+      const int64_t half = plan_.samples / 2 * c * d;
+      for (int64_t b = 0; b < bh; ++b)
+        for (int64_t i = 0; i < half; ++i) eps[b * p * d + half + i] = -eps[b * p * d + i];
+    }
     noise_ = ws.get<float>("lara.noise", bh * p * d);
     copy_bytes(noise_, ctx.device, eps.data(), Device::cpu, eps.size() * sizeof(float));
   }
@@ -181,6 +187,8 @@ void apply_lara_budget(const Budget& budget, const CaseShape& s, const std::vect
   if (s.causal) throw UnsupportedError("lara: not causal (the official README; landmarks mix in the future)");
   const bool sample = p.get_string("sampling") == "sample";
   const int64_t per = sample ? p.get_int("samples_per_proposal") : 1;
+  if (sample && p.get_bool("antithetic") && per % 2 != 0)
+    throw UsageError("antithetic: lara needs an even samples_per_proposal (pairs mu + eps, mu - eps)");
   if (budget.rank && !is_explicit(explicit_params, "num_landmarks")) {
     if (*budget.rank % per != 0)
       throw UsageError("rank: lara's rank is num_landmarks * samples_per_proposal; " + std::to_string(*budget.rank) +
@@ -227,6 +235,8 @@ const MethodRegistration kRegistration{MethodInfo{
                {.name = "noise", .type = ParamType::string, .default_value = std::string("theory"),
                 .choices = {"theory", "code_train"},
                 .doc = "sample-mode noise: N(0, I) in scaled space, or the code's N(0, d^-1/2 I)"},
+               {.name = "antithetic", .type = ParamType::boolean, .default_value = false,
+                .doc = "sample mode: pairs mu + eps, mu - eps (the code's use_antithetics; S even)"},
                {.name = "mis", .type = ParamType::string, .default_value = std::string("opt"),
                 .choices = {"opt", "bh", "biased"}, .doc = "MIS weights: mis-opt, balance heuristic, mis-biased"},
                {.name = "alpha_coeff", .type = ParamType::number, .default_value = 1.0, .min = 0, .max = 1e6,
