@@ -8,6 +8,7 @@
 #include "core/device_memory.hpp"
 #include "core/error.hpp"
 #include "ops/cpu/block_layout.hpp"
+#include "ops/cuda/block_layout.hpp"
 #include "ops/dispatch.hpp"
 
 namespace attn::ops {
@@ -204,8 +205,8 @@ void layout_from_indices(const Context& ctx, int64_t heads, int64_t blocks, int6
   ATTN_CHECK(heads >= 1 && blocks >= 1 && count >= 0 && count <= blocks * blocks,
              "layout_from_indices: need heads, blocks >= 1 and 0 <= count <= blocks^2");
   ATTN_CHECK(idx != nullptr && row_ptr != nullptr && col_idx != nullptr, "layout_from_indices: null operand");
-  ATTN_DISPATCH_CPU_ONLY(ctx, "layout_from_indices",
-                         cpu::layout_from_indices(ctx, heads, blocks, count, idx, row_ptr, col_idx));
+  ATTN_DISPATCH(ctx, "layout_from_indices", cpu::layout_from_indices(ctx, heads, blocks, count, idx, row_ptr, col_idx),
+                cuda::layout_from_indices(ctx, heads, blocks, count, idx, row_ptr, col_idx));
 }
 
 }  // namespace attn::ops

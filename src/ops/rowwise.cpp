@@ -59,7 +59,8 @@ template <class T>
 void softmax_rows_lse(const Context& ctx, const RowShape& s, T* x, T* lse) {
   check(s, x, "softmax_rows_lse");
   ATTN_CHECK(lse != nullptr, "softmax_rows_lse: null output");
-  ATTN_DISPATCH_CPU_ONLY(ctx, "softmax_rows_lse", cpu::softmax_rows_lse(ctx, s, x, lse));
+  ATTN_DISPATCH(ctx, "softmax_rows_lse", cpu::softmax_rows_lse(ctx, s, x, lse),
+                cuda::softmax_rows_lse(ctx, s, x, lse));
 }
 template <class T>
 void add_bias(const Context& ctx, const RowShape& s, const T* row_bias, const T* col_bias, int64_t col_stride, T* x) {

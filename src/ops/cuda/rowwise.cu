@@ -86,6 +86,32 @@ __global__ void row_logsumexp_kernel(RowParams p, const T* x, T* out) {
   }
 }
 
+// Softmax of each row in place and its log-sum-exp (a row whose max is not finite: lse = max, and
+// an all -inf row becomes 0), as the CPU's softmax_rows_lse; the sum accumulates in double.
+template <class T>
+__global__ void softmax_rows_lse_kernel(RowParams p, T* x, T* lse) {
+  const int lane = threadIdx.x % 32;
+  ATTN_WARP_LOOP(r, p.rows * p.batch) {
+    T* row = x + p.offset(r);
+    const T mx = row_max(row, p.cols, lane);
+    if (!isfinite(static_cast<double>(mx))) {
+      if (lane == 0) lse[r] = mx;
+      if (mx == -std::numeric_limits<T>::infinity())
+        for (long long c = lane; c < p.cols; c += 32) row[c] = T(0);
+      continue;
+    }
+    double sum = 0;
+    for (long long c = lane; c < p.cols; c += 32) {
+      row[c] = exp_t(row[c] - mx);
+      sum += row[c];
+    }
+    sum = warp_sum(sum);
+    const T inv = static_cast<T>(1.0 / sum);
+    for (long long c = lane; c < p.cols; c += 32) row[c] *= inv;
+    if (lane == 0) lse[r] = static_cast<T>(static_cast<double>(mx) + log(sum));
+  }
+}
+
 template <class T>
 __global__ void add_bias_kernel(RowParams p, const T* row_bias, const T* col_bias, long long col_stride, T* x) {
   ATTN_GRID_LOOP(e, p.rows * p.batch * p.cols) {
@@ -284,6 +310,13 @@ void row_logsumexp(const Context& ctx, const RowShape& s, const T* x, T* out) {
 }
 
 template <class T>
+void softmax_rows_lse(const Context& ctx, const RowShape& s, T* x, T* lse) {
+  const RowParams p = params_of(s);
+  softmax_rows_lse_kernel<T><<<warp_grid(p.total_rows()), kBlockThreads, 0, stream_of(ctx)>>>(p, x, lse);
+  ATTN_CUDA_CHECK(cudaGetLastError());
+}
+
+template <class T>
 void add_bias(const Context& ctx, const RowShape& s, const T* row_bias, const T* col_bias, int64_t col_stride, T* x) {
   const RowParams p = params_of(s);
   add_bias_kernel<T><<<grid_for(p.total_rows() * p.cols), kBlockThreads, 0, stream_of(ctx)>>>(p, row_bias, col_bias,
@@ -360,6 +393,7 @@ int64_t divide_rows_guarded(const Context& ctx, const RowShape& s, const T* den,
   template void col_sums<T>(const Context&, const RowShape&, T, const T*, T*);                                   \
   template void row_sums<T>(const Context&, const RowShape&, const T*, T*);                                      \
   template void row_logsumexp<T>(const Context&, const RowShape&, const T*, T*);                                 \
+  template void softmax_rows_lse<T>(const Context&, const RowShape&, T*, T*);                                    \
   template void add_bias<T>(const Context&, const RowShape&, const T*, const T*, int64_t, T*);                   \
   template void scale_rows_cols<T>(const Context&, const RowShape&, const T*, const T*, T*);                     \
   template void normalize_rows<T>(const Context&, const RowShape&, T, const T*, T*);                             \

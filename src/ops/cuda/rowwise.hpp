@@ -21,6 +21,8 @@ void row_sums(const Context& ctx, const RowShape& s, const T* x, T* out);
 template <class T>
 void row_logsumexp(const Context& ctx, const RowShape& s, const T* x, T* out);
 template <class T>
+void softmax_rows_lse(const Context& ctx, const RowShape& s, T* x, T* lse);
+template <class T>
 void add_bias(const Context& ctx, const RowShape& s, const T* row_bias, const T* col_bias, int64_t col_stride, T* x);
 template <class T>
 void scale_rows_cols(const Context& ctx, const RowShape& s, const T* row_scale, const T* col_scale, T* x);
