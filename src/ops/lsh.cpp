@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "ops/cpu/lsh.hpp"
+#include "ops/cuda/lsh.hpp"
 #include "ops/dispatch.hpp"
 
 namespace attn::ops {
@@ -19,7 +20,8 @@ template <class T>
 void lsh_hash(const Context& ctx, const LshShape& s, const T* x, const T* planes, int32_t* codes) {
   check(s);
   ATTN_CHECK(x != nullptr && codes != nullptr && (planes != nullptr || s.bits == 0), "lsh_hash: null operand");
-  ATTN_DISPATCH_CPU_ONLY(ctx, "lsh_hash", cpu::lsh_hash(ctx, s, x, planes, codes));
+  ATTN_DISPATCH(ctx, "lsh_hash", cpu::lsh_hash(ctx, s, x, planes, codes),
+                cuda::lsh_hash(ctx, s, x, planes, codes));
 }
 
 template <class T>
@@ -29,7 +31,8 @@ void lsh_bucket_sum(const Context& ctx, const LshShape& s, int64_t value_dim, co
   ATTN_CHECK(value_dim >= 1 && q_codes != nullptr && k_codes != nullptr && v != nullptr && out != nullptr,
              "lsh_bucket_sum: bad operands");
   ATTN_CHECK(ctx.workspace != nullptr, "lsh_bucket_sum: the context needs a workspace for its tables");
-  ATTN_DISPATCH_CPU_ONLY(ctx, "lsh_bucket_sum", cpu::lsh_bucket_sum(ctx, s, value_dim, q_codes, k_codes, v, out));
+  ATTN_DISPATCH(ctx, "lsh_bucket_sum", cpu::lsh_bucket_sum(ctx, s, value_dim, q_codes, k_codes, v, out),
+                cuda::lsh_bucket_sum(ctx, s, value_dim, q_codes, k_codes, v, out));
 }
 
 std::size_t lsh_bucket_sum_scratch_bytes(const LshShape& s, int64_t value_dim, std::size_t elem_bytes, int threads) {
@@ -40,7 +43,8 @@ std::size_t lsh_bucket_sum_scratch_bytes(const LshShape& s, int64_t value_dim, s
 void lsh_sort(const Context& ctx, const LshShape& s, const int32_t* codes, int64_t* perm) {
   check(s);
   ATTN_CHECK(codes != nullptr && perm != nullptr, "lsh_sort: null operand");
-  ATTN_DISPATCH_CPU_ONLY(ctx, "lsh_sort", cpu::lsh_sort(ctx, s, codes, perm));
+  ATTN_DISPATCH(ctx, "lsh_sort", cpu::lsh_sort(ctx, s, codes, perm),
+                cuda::lsh_sort(ctx, s, codes, perm));
 }
 
 template void lsh_hash<float>(const Context&, const LshShape&, const float*, const float*, int32_t*);
