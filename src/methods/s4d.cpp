@@ -88,6 +88,8 @@ class S4d final : public Method {
     for (auto& x : d_fast) x = static_cast<float>(double(x) / l);
     copy_bytes(ct_dev_, ctx.device, ct_fast.data(), Device::cpu, static_cast<size_t>(bytes));
     copy_bytes(d_dev_, ctx.device, d_fast.data(), Device::cpu, d_fast.size() * sizeof(float));
+    ops::prepare_fft<float>(ctx, conv_shape(config_.shape, ss_.sets));
+    ops::prepare_fft<float>(ctx, conv_shape(config_.shape, ss_.batch));
     if (config_.params.get_bool("cache_kernel")) kernel_spectrum(ctx);
   }
 

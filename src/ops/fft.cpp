@@ -42,6 +42,12 @@ int64_t fft_fast_length(int64_t n) {
 }
 
 template <class T>
+void prepare_fft(const Context& ctx, const FftShape& s) {
+  ATTN_CHECK(s.batch > 0 && s.n > 0 && s.channels > 0, "prepare_fft: sizes must be positive");
+  ATTN_DISPATCH_CPU_ONLY(ctx, "prepare_fft", cpu::prepare_fft<T>(ctx, s));
+}
+
+template <class T>
 void rfft_rows(const Context& ctx, const FftShape& s, const T* x, std::complex<T>* xhat) {
   check(s, x, xhat, "rfft_rows");
   ATTN_DISPATCH_CPU_ONLY(ctx, "rfft_rows", cpu::rfft_rows(ctx, s, x, xhat));
@@ -82,6 +88,7 @@ void fft_convolve_rows(const Context& ctx, const FftShape& s, int64_t sets, cons
 }
 
 #define ATTN_FFT_INSTANTIATE(T)                                                                                   \
+  template void prepare_fft<T>(const Context&, const FftShape&);                                                  \
   template void rfft_rows<T>(const Context&, const FftShape&, const T*, std::complex<T>*);                       \
   template void irfft_rows<T>(const Context&, const FftShape&, std::complex<T>*, T*);                            \
   template void rfft_bins<T>(const Context&, const FftShape&, const T*, const int64_t*, int64_t, std::complex<T>*); \

@@ -31,6 +31,12 @@ struct FftShape {
   int64_t pitch() const { return (bins() + 7) / 8 * 8; }
 };
 
+// Makes the FFTW plans the transforms below use for this shape (FFTW_MEASURE: milliseconds for small
+// n, seconds at n = 64K, once per process). A method calls it from prepare(), so planning counts as
+// set-up, not as the first forward; the transforms plan by themselves when it was not called.
+template <class T>
+void prepare_fft(const Context& ctx, const FftShape& s);
+
 // xhat[b, c, f] = sum_t x[b, t, c] e^{-2 pi i f t / n}, f < bins (xhat: [batch, channels, pitch]).
 template <class T>
 void rfft_rows(const Context& ctx, const FftShape& s, const T* x, std::complex<T>* xhat);

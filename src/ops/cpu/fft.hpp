@@ -11,6 +11,8 @@
 namespace attn::ops::cpu {
 
 template <class T>
+void prepare_fft(const Context& ctx, const FftShape& s);
+template <class T>
 void rfft_rows(const Context& ctx, const FftShape& s, const T* x, std::complex<T>* xhat);
 template <class T>
 void irfft_rows(const Context& ctx, const FftShape& s, std::complex<T>* xhat, T* x);
