@@ -1,13 +1,16 @@
-// CPU vs GPU for the LSH ops: codes agree except where a projection lies within rounding of 0
+// CPU vs GPU for the YOSO family's ops. LSH: codes agree except where a projection lies within rounding of 0
 // (bounded: under 0.1% of codes may differ); with the CPU's codes on both devices, YOSO's bucket
 // cumulation matches to normalized MSE below 1e-7 and Scatterbrain's stable sort by code gives the
-// identical permutation (ties in sequence order). Skips without a device.
+// identical permutation (ties in sequence order). The exact collision-kernel attention (YOSO-E)
+// matches to 1e-7 over several 512-key tiles, zero rows included. Skips without a device.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <string>
 
 #include "core/rng.hpp"
 #include "cuda_testing.hpp"
+#include "ops/angular_kernel.hpp"
 #include "ops/lsh.hpp"
 #include "ops_testing.hpp"
 
@@ -56,6 +59,31 @@ TEST(OpsCudaLsh, HashCumulateAndSortMatchCpu) {
     lsh_case<float>(session, n, 4, 6);
     lsh_case<float>(session, n, 1, 0);  // zero bits: one bucket, the sort keeps sequence order
     lsh_case<double>(session, n, 3, 9);
+  }
+}
+
+template <class T>
+void angular_case(CudaSession& session, int64_t n, int64_t bits) {
+  testing::CpuCase cpu(2);
+  testing::GpuCase gpu(session);
+  const AngularKernelShape s{.batch = 3, .seq_len = n, .head_dim = 40, .value_dim = 24, .bits = bits};
+  auto q = testing::normal_vector<T>(s.batch * n * s.head_dim, 4, "q");
+  std::fill(q.begin(), q.begin() + s.head_dim, T(0));  // a zero query row: orthogonal to every key
+  const auto k = testing::normal_vector<T>(s.batch * n * s.head_dim, 5, "k");
+  const auto v = testing::normal_vector<T>(s.batch * n * s.value_dim, 6, "v");
+  std::vector<T> out(v.size());
+  DeviceVector<T> dq(q), dk(k), dv(v), dout(out);
+  angular_kernel_attention<T>(cpu.ctx, s, q.data(), k.data(), v.data(), out.data());
+  angular_kernel_attention<T>(gpu.ctx, s, dq.ptr, dk.ptr, dv.ptr, dout.ptr);
+  EXPECT_LT(testing::nmse(dout.to_host(), out), 1e-7) << "N=" << n << " bits=" << bits;
+}
+
+TEST(OpsCudaLsh, AngularKernelAttentionMatchesCpu) {
+  ATTN_SKIP_WITHOUT_GPU();
+  CudaSession session;
+  for (int64_t n : {1, 97, 1025}) {
+    for (int64_t bits : {0, 3, 8}) angular_case<float>(session, n, bits);
+    angular_case<double>(session, n, 5);
   }
 }
 

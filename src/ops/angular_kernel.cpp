@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "ops/cpu/angular_kernel.hpp"
+#include "ops/cuda/angular_kernel.hpp"
 #include "ops/dispatch.hpp"
 
 namespace attn::ops {
@@ -19,7 +20,8 @@ void angular_kernel_attention(const Context& ctx, const AngularKernelShape& s, c
              "angular_kernel_attention: bad shape");
   ATTN_CHECK(q != nullptr && k != nullptr && v != nullptr && out != nullptr, "angular_kernel_attention: null operand");
   ATTN_CHECK(ctx.workspace != nullptr, "angular_kernel_attention: the context needs a workspace");
-  ATTN_DISPATCH_CPU_ONLY(ctx, "angular_kernel_attention", cpu::angular_kernel_attention(ctx, s, q, k, v, out));
+  ATTN_DISPATCH(ctx, "angular_kernel_attention", cpu::angular_kernel_attention(ctx, s, q, k, v, out),
+                cuda::angular_kernel_attention(ctx, s, q, k, v, out));
 }
 
 template void angular_kernel_attention<float>(const Context&, const AngularKernelShape&, const float*, const float*,
