@@ -73,30 +73,34 @@ void check_forward(const Case& c) {
         got[(b * nb + f) * c.channels + j] = full[(b * c.channels + j) * s.pitch() + f];
   EXPECT_LT(rel(got, ref), tolerance<T>()) << "rfft_rows n=" << c.n << " channels=" << c.channels;
 
-  // A scrambled subset with a repeat (rfft_bins allows repeats).
-  std::vector<int64_t> pick;
-  for (int64_t f = nb - 1; f >= 0; f -= 3) pick.push_back(f);
-  pick.push_back(0);
-  const int64_t count = static_cast<int64_t>(pick.size());
-  std::vector<std::complex<T>> sel(static_cast<size_t>(c.batch * count * c.channels));
-  ops::rfft_bins<T>(cc.ctx, s, x.data(), pick.data(), count, sel.data());
-  std::vector<cd> sel_ref(sel.size());
-  for (int64_t b = 0; b < c.batch; ++b)
-    for (int64_t m = 0; m < count; ++m)
-      for (int64_t j = 0; j < c.channels; ++j)
-        sel_ref[(b * count + m) * c.channels + j] = ref[(b * nb + pick[m]) * c.channels + j];
-  EXPECT_LT(rel(sel, sel_ref), tolerance<T>()) << "rfft_bins n=" << c.n << " channels=" << c.channels;
+  // Every bin (the FFT path), a scrambled subset with a repeat (rfft_bins allows repeats), and two
+  // bins (the direct sums).
+  std::vector<int64_t> scrambled;
+  for (int64_t f = nb - 1; f >= 0; f -= 3) scrambled.push_back(f);
+  scrambled.push_back(0);
+  for (const auto& pick : {bins, scrambled, std::vector<int64_t>{nb - 1, 0}}) {
+    const int64_t count = static_cast<int64_t>(pick.size());
+    std::vector<std::complex<T>> sel(static_cast<size_t>(c.batch * count * c.channels));
+    ops::rfft_bins<T>(cc.ctx, s, x.data(), pick.data(), count, sel.data());
+    std::vector<cd> sel_ref(sel.size());
+    for (int64_t b = 0; b < c.batch; ++b)
+      for (int64_t m = 0; m < count; ++m)
+        for (int64_t j = 0; j < c.channels; ++j)
+          sel_ref[(b * count + m) * c.channels + j] = ref[(b * nb + pick[m]) * c.channels + j];
+    EXPECT_LT(rel(sel, sel_ref), tolerance<T>()) << "rfft_bins n=" << c.n << " channels=" << c.channels
+                                                 << " bins=" << count;
+  }
 }
 
 template <class T>
-void check_inverse(const Case& c) {
+void check_inverse(const Case& c, bool few) {
   CpuCase cc(c.threads);
   const ops::FftShape s{.batch = c.batch, .n = c.n, .channels = c.channels, .rows = c.rows};
   const int64_t nb = s.bins();
-  // Every other bin, DC and (even n) Nyquist included, with nonzero imaginary parts everywhere
-  // (those of DC and Nyquist must be ignored).
+  // Every other bin (the FFT path) or the last and the first (the direct sums), DC and (even n)
+  // Nyquist included, with nonzero imaginary parts everywhere (those of DC and Nyquist must be ignored).
   std::vector<int64_t> pick;
-  for (int64_t f = nb - 1; f >= 0; f -= 2) pick.push_back(f);
+  for (int64_t f = nb - 1; f >= 0; f -= few ? std::max<int64_t>(nb - 1, 1) : 2) pick.push_back(f);
   if (pick.back() != 0) pick.push_back(0);
   const int64_t count = static_cast<int64_t>(pick.size());
   const auto re = normal_vector<double>(c.batch * count * c.channels, 2, "re"),
@@ -135,6 +139,12 @@ void check_inverse(const Case& c) {
   std::fill(out.begin(), out.end(), T(-7));
   ops::irfft_rows<T>(cc.ctx, s, full.data(), out.data());
   expect_rows(out, "irfft_rows");
+  // With a bias every row moves by it.
+  const auto bias = normal_vector<T>(c.batch * c.channels, 6, "bias");
+  ops::irfft_bins<T>(cc.ctx, s, pick.data(), count, y.data(), out.data(), bias.data());
+  for (int64_t b = 0; b < c.batch; ++b)
+    for (int64_t i = 0; i < c.rows * c.channels; ++i) out[b * c.rows * c.channels + i] -= bias[b * c.channels + i % c.channels];
+  expect_rows(out, "irfft_bins with bias");
 }
 
 TEST(OpsFft, ForwardTransformsEqualDftSums) {
@@ -145,10 +155,11 @@ TEST(OpsFft, ForwardTransformsEqualDftSums) {
 }
 
 TEST(OpsFft, InverseTransformsEqualDftSums) {
-  for (const auto& c : kCases) {
-    check_inverse<float>(c);
-    check_inverse<double>(c);
-  }
+  for (const auto& c : kCases)
+    for (bool few : {false, true}) {
+      check_inverse<float>(c, few);
+      check_inverse<double>(c, few);
+    }
 }
 
 TEST(OpsFft, RoundTripIsNTimesTheInput) {
@@ -200,40 +211,58 @@ TEST(OpsFft, ScratchEstimateMatchesWhatTheOpsTake) {
       CpuCase cc(threads);
       const ops::FftShape s{.batch = c.batch, .n = c.n, .channels = c.channels, .rows = c.rows};
       const auto x = normal_vector<float>(c.batch * c.rows * c.channels, 5, "x");
-      const int64_t bins[] = {0};
-      std::vector<std::complex<float>> out(static_cast<size_t>(c.batch * c.channels));
-      ops::rfft_bins<float>(cc.ctx, s, x.data(), bins, 1, out.data());
+      for (const int64_t count : {int64_t{1}, s.bins()}) {  // the direct sums and (n > 8) the FFT path
+        CpuCase cc(threads);
+        std::vector<int64_t> bins(static_cast<size_t>(count));
+        for (int64_t m = 0; m < count; ++m) bins[m] = m;
+        std::vector<std::complex<float>> out(static_cast<size_t>(c.batch * c.channels * count));
+        std::vector<float> back(x.size());
+        ops::rfft_bins<float>(cc.ctx, s, x.data(), bins.data(), count, out.data());
+        ops::irfft_bins<float>(cc.ctx, s, bins.data(), count, out.data(), back.data());
+        EXPECT_EQ(cc.ws.peak_bytes(), ops::fft_scratch_bytes(s, sizeof(float), threads, count))
+            << "n=" << c.n << " bins=" << count;
+      }
+      std::vector<std::complex<float>> khat(static_cast<size_t>(c.channels * s.pitch()));
+      std::vector<float> y(x.size());
+      ops::fft_convolve_rows<float>(cc.ctx, s, 1, khat.data(), x.data(), y.data());
       EXPECT_EQ(cc.ws.peak_bytes(), ops::fft_scratch_bytes(s, sizeof(float), threads)) << "n=" << c.n;
     }
   }
 }
 
-// Outputs large enough to take the streaming-store path (8 MiB and more): one bin f gives the
-// closed form 2 Re(Y e^{2 pi i f t / n}) + bias.
-TEST(OpsFft, LargeOutputsWithBiasMatchTheClosedForm) {
+// Outputs large enough to take the streaming-store path (8 MiB and more), through irfft_bins with
+// enough bins for the FFT path (all zero but bin f) and a bias, and through irfft_rows: one bin f
+// gives the closed form 2 Re(Y e^{2 pi i f t / n}) (+ bias).
+TEST(OpsFft, LargeOutputsMatchTheClosedForm) {
   CpuCase cc(2);
-  const int64_t n = 16384, ch = 128, f = 5;
+  const int64_t n = 16384, ch = 128, f = 5, count = 64;
   const ops::FftShape s{.batch = 1, .n = n, .channels = ch};
-  std::vector<std::complex<float>> y(ch);
-  std::vector<float> bias(ch), out(static_cast<size_t>(n * ch));
+  std::vector<int64_t> bins(count);
+  std::vector<std::complex<float>> y(static_cast<size_t>(count * ch)), full(static_cast<size_t>(ch * s.pitch()));
+  std::vector<float> bias(ch);
+  Workspace aligned(Device::cpu);  // 64-byte aligned rows: the streaming stores need them
+  float* out = aligned.get<float>("out", n * ch);
+  for (int64_t m = 0; m < count; ++m) bins[m] = m;
   for (int64_t c = 0; c < ch; ++c) {
-    y[c] = {float(c % 7) - 3.0f, 0.5f * float(c % 5)};
+    y[f * ch + c] = {float(c % 7) - 3.0f, 0.5f * float(c % 5)};
+    full[c * s.pitch() + f] = y[f * ch + c];
     bias[c] = 0.25f * float(c % 3);
   }
-  ops::irfft_bins<float>(cc.ctx, s, &f, 1, y.data(), out.data(), bias.data());
-  double worst = 0;
-  for (int64_t t = 0; t < n; ++t)
-    for (int64_t c = 0; c < ch; ++c) {
-      const double phase = 2 * std::numbers::pi * double((f * t) % n) / double(n);
-      const double expect = 2 * (y[c].real() * std::cos(phase) - y[c].imag() * std::sin(phase)) + bias[c];
-      worst = std::max(worst, std::abs(out[t * ch + c] - expect));
-    }
-  EXPECT_LT(worst, 1e-5);
-  // And back: rfft_rows of the (bias-free) signal has n Y at bin f.
-  ops::irfft_bins<float>(cc.ctx, s, &f, 1, y.data(), out.data());
-  std::vector<std::complex<float>> full(static_cast<size_t>(ch * s.pitch()));
-  ops::rfft_rows<float>(cc.ctx, s, out.data(), full.data());
-  for (int64_t c = 0; c < ch; ++c) EXPECT_LT(std::abs(full[c * s.pitch() + f] / float(n) - y[c]), 1e-5) << c;
+  auto worst = [&](bool with_bias) {
+    double w = 0;
+    for (int64_t t = 0; t < n; ++t)
+      for (int64_t c = 0; c < ch; ++c) {
+        const double phase = 2 * std::numbers::pi * double((f * t) % n) / double(n);
+        const std::complex<float> v = y[f * ch + c];
+        const double expect = 2 * (v.real() * std::cos(phase) - v.imag() * std::sin(phase)) + (with_bias ? bias[c] : 0.0);
+        w = std::max(w, std::abs(out[t * ch + c] - expect));
+      }
+    return w;
+  };
+  ops::irfft_bins<float>(cc.ctx, s, bins.data(), count, y.data(), out, bias.data());
+  EXPECT_LT(worst(true), 1e-5);
+  ops::irfft_rows<float>(cc.ctx, s, full.data(), out);
+  EXPECT_LT(worst(false), 1e-5);
 }
 
 TEST(OpsFftDeathTest, RejectsBadArguments) {

@@ -28,8 +28,8 @@ void check_bins(const FftShape& s, const int64_t* bins, int64_t count, bool dist
 }
 }  // namespace
 
-std::size_t fft_scratch_bytes(const FftShape& s, std::size_t real_elem_bytes, int threads) {
-  return cpu::fft_scratch_elems(s, threads) * real_elem_bytes;
+std::size_t fft_scratch_bytes(const FftShape& s, std::size_t real_elem_bytes, int threads, int64_t bins) {
+  return cpu::fft_scratch_elems(s, threads, bins) * real_elem_bytes;
 }
 
 int64_t fft_fast_length(int64_t n) {

@@ -48,7 +48,8 @@ template <class T>
 void irfft_rows(const Context& ctx, const FftShape& s, std::complex<T>* xhat, T* x);
 
 // The selected bins of rfft_rows, mode-major: out[b, m, c] = xhat[b, c, bins[m]], m < count
-// (out: [batch, count, channels]; bins < bins(), any order). Equals ops/dft.hpp's reference.
+// (out: [batch, count, channels]; bins < bins(), any order). Equals ops/dft.hpp's reference. For a
+// few bins (up to ~2 log2 n) the CPU sums them directly through GEMMs instead of running the FFT.
 template <class T>
 void rfft_bins(const Context& ctx, const FftShape& s, const T* x, const int64_t* bins, int64_t count,
                std::complex<T>* out);
@@ -67,9 +68,9 @@ template <class T>
 void fft_convolve_rows(const Context& ctx, const FftShape& s, int64_t sets, const std::complex<T>* khat, const T* x,
                        T* y);
 
-// Workspace rfft_bins, irfft_bins and fft_convolve_rows take from ctx.ws() with `threads` threads
-// (rfft_rows and irfft_rows work in the spectrum itself and take none).
-std::size_t fft_scratch_bytes(const FftShape& s, std::size_t real_elem_bytes, int threads);
+// Workspace rfft_bins / irfft_bins with `bins` selected bins, or fft_convolve_rows (bins = -1), take
+// from ctx.ws() with `threads` threads (rfft_rows and irfft_rows work in the spectrum itself).
+std::size_t fft_scratch_bytes(const FftShape& s, std::size_t real_elem_bytes, int threads, int64_t bins = -1);
 
 // The smallest length >= n of the form 2^a 3^b 5^c 7^d (FFTW's fast sizes).
 int64_t fft_fast_length(int64_t n);

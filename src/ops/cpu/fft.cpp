@@ -27,6 +27,7 @@
 #include <type_traits>
 
 #include "core/error.hpp"
+#include "ops/cpu/fft_direct.hpp"
 
 #if defined(__AVX2__)
 #include <immintrin.h>
@@ -331,7 +332,9 @@ void prepare_fft(const Context& ctx, const FftShape& s) {
   Fftw<T>::free(aligned);
 }
 
-std::size_t fft_scratch_elems(const FftShape& s, int threads) {
+std::size_t fft_scratch_elems(const FftShape& s, int threads, int64_t bins) {
+  if (bins >= 0 && prefer_direct_bins(s, bins))  // rfft_bins' share; irfft_bins' is smaller
+    return direct_bins_scratch_elems(s, bins, threads, false);
   const Blocks bl = blocks(s, std::max(1, threads));
   return static_cast<std::size_t>(bl.workers * bl.width * 2 * s.pitch());
 }
@@ -366,6 +369,7 @@ void irfft_rows(const Context& ctx, const FftShape& s, std::complex<T>* xhat, T*
 template <class T>
 void rfft_bins(const Context& ctx, const FftShape& s, const T* x, const int64_t* bins, int64_t count,
                std::complex<T>* out) {
+  if (prefer_direct_bins(s, count)) return rfft_bins_direct(ctx, s, x, bins, count, out);
   const int64_t rows = s.real_rows(), c = s.channels, pitch = s.pitch();
   const Blocks bl = blocks(s, ctx.threads);
   T* base = scratch<T>(ctx, s, bl);
@@ -385,6 +389,7 @@ void rfft_bins(const Context& ctx, const FftShape& s, const T* x, const int64_t*
 template <class T>
 void irfft_bins(const Context& ctx, const FftShape& s, const int64_t* bins, int64_t count,
                 const std::complex<T>* yhat, T* x, const T* bias) {
+  if (prefer_direct_bins(s, count)) return irfft_bins_direct(ctx, s, bins, count, yhat, x, bias);
   const int64_t rows = s.real_rows(), c = s.channels, pitch = s.pitch();
   const bool stream = streams<T>(s);
   const Blocks bl = blocks(s, ctx.threads);

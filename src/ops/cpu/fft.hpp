@@ -26,7 +26,8 @@ template <class T>
 void fft_convolve_rows(const Context& ctx, const FftShape& s, int64_t sets, const std::complex<T>* khat, const T* x,
                        T* y);
 
-// Real elements of the per-thread block scratch that rfft_bins, irfft_bins and fft_convolve_rows take.
-std::size_t fft_scratch_elems(const FftShape& s, int threads);
+// Real elements of the workspace scratch that rfft_bins and irfft_bins with `bins` bins (-1: the
+// per-thread FFT blocks, which fft_convolve_rows takes) take.
+std::size_t fft_scratch_elems(const FftShape& s, int threads, int64_t bins);
 
 }  // namespace attn::ops::cpu
