@@ -157,8 +157,12 @@ void apply_ra_budget(const Budget& budget, const CaseShape&, const std::vector<s
 double ra_flops(const CaseShape& s, const ParamSet& p) {
   const double n = static_cast<double>(s.seq_len), d = static_cast<double>(s.head_dim);
   const double samples = static_cast<double>(p.get_int("samples"));
-  // pi scores + softmax once; per sample: the draw (a scan), the f scores, softmax and f V.
-  const double per_head = 2 * n * n * d + 5 * n * n + samples * (n * n + 2 * n * n * d + 5 * n * n + 2 * n * n * d);
+  // pi scores + softmax once (not for mean_key); per sample: the centre (a draw scanning pi, or
+  // E_pi[k]), the f scores, softmax and f V.
+  const Center c = center_of(p);
+  const double pi = c == Center::mean_key ? 2 * n * d : 2 * n * n * d + 5 * n * n;
+  const double centre = c == Center::sampled ? n * n : c == Center::expected_key ? 2 * n * n * d : n * d;
+  const double per_head = pi + samples * (centre + 2 * n * n * d + 5 * n * n + 2 * n * n * d);
   return static_cast<double>(s.heads_total()) * per_head;
 }
 
