@@ -194,10 +194,10 @@ double fedformer_workspace(const CaseShape& s, const ParamSet& p, int threads) {
 }
 
 double fedformer_flops(const CaseShape& s, const ParamSet& p) {
-  const double bh = double(s.heads_total()), n = double(s.seq_len), e = double(s.head_dim);
-  const double m = double(clamped_modes(s, p)), fft = 2.5 * n * std::log2(std::max(2.0, n)) * e;
-  if (!is_fea(p)) return bh * (2 * fft + 8 * m * e * e);
-  return bh * ((paper_values(p) ? 4 : 3) * fft + 8 * m * e * e + 16 * m * m * e);
+  const double bh = double(s.heads_total()), e = double(s.head_dim), m = double(clamped_modes(s, p));
+  const double fft = ops::fft_bins_flops(fft_shape(s), clamped_modes(s, p));  // all heads
+  if (!is_fea(p)) return 2 * fft + bh * 8 * m * e * e;
+  return (paper_values(p) ? 4 : 3) * fft + bh * (8 * m * e * e + 16 * m * m * e);
 }
 
 const MethodRegistration kRegistration{MethodInfo{

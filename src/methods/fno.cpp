@@ -9,7 +9,9 @@
 //   y = irfft(Yhat, n=N) / N + b,  Yhat[f] = rfft(x)[f] W[f] for the k lowest bins f, 0 elsewhere,
 //   with x = V (per head, channels = the d features). Only the k kept bins are ever stored
 //   (ops::rfft_bins / irfft_bins), not the full N/2 + 1 spectrum the official code allocates.
-// Complexity: O(d N log N) FFTs + O(k d^2) mixing; memory O(k d^2) plus per-thread FFT blocks.
+// Complexity: O(d N log N) FFTs, or O(k d N) direct sums for k <= 2 log2 N (ops::rfft_bins picks the
+// cheaper: FNO's default 16 modes are summed directly), + O(k d^2) mixing; memory O(k d^2) plus
+// per-thread FFT blocks.
 // Exactness: none vs softmax; fast path = dense-DFT form to fp32 rounding (tested).
 // Parameters: modes (= rank; 16) = kept rfft bins k (the library's n_modes = M keeps M//2+1:
 // record k), init (auto: W complex normal, std sqrt(2/(2d)) = 1/sqrt(d), as init_std='auto';
@@ -154,8 +156,8 @@ const MethodRegistration kRegistration{MethodInfo{
       r.rank = k;
     },
     .flops = [](const CaseShape& s, const ParamSet& p) {
-      const double n = double(s.seq_len), d = double(s.head_dim), k = double(p.get_int("modes"));
-      return double(s.heads_total()) * (2 * 2.5 * n * std::log2(std::max(2.0, n)) * d + 8 * k * d * d + n * d);
+      const double d = double(s.head_dim), k = double(p.get_int("modes"));
+      return 2 * ops::fft_bins_flops(fft_shape(s), p.get_int("modes")) + double(s.heads_total()) * (8 * k * d * d);
     },
     .workspace_bytes = fno_workspace,
     .create = [](const MethodConfig& c) -> std::unique_ptr<Method> { return std::make_unique<Fno>(c); },

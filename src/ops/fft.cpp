@@ -2,10 +2,12 @@
 #include "ops/fft.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <string>
 #include <vector>
 
 #include "ops/cpu/fft.hpp"
+#include "ops/cpu/fft_direct.hpp"
 #include "ops/dispatch.hpp"
 
 namespace attn::ops {
@@ -30,6 +32,12 @@ void check_bins(const FftShape& s, const int64_t* bins, int64_t count, bool dist
 
 std::size_t fft_scratch_bytes(const FftShape& s, std::size_t real_elem_bytes, int threads, int64_t bins) {
   return cpu::fft_scratch_elems(s, threads, bins) * real_elem_bytes;
+}
+
+double fft_bins_flops(const FftShape& s, int64_t count) {
+  const double columns = double(s.batch * s.channels), n = double(s.n);
+  if (cpu::prefer_direct_bins(s, count)) return columns * 4.0 * double(count) * double(s.real_rows());
+  return columns * 2.5 * n * std::log2(std::max(2.0, n));
 }
 
 int64_t fft_fast_length(int64_t n) {

@@ -72,6 +72,10 @@ void fft_convolve_rows(const Context& ctx, const FftShape& s, int64_t sets, cons
 // from ctx.ws() with `threads` threads (rfft_rows and irfft_rows work in the spectrum itself).
 std::size_t fft_scratch_bytes(const FftShape& s, std::size_t real_elem_bytes, int threads, int64_t bins = -1);
 
+// Floating-point operations of one rfft_bins or irfft_bins call with `count` bins, as the CPU runs
+// it (direct sums: 4 count n per column; FFT: 2.5 n log2 n per column).
+double fft_bins_flops(const FftShape& s, int64_t count);
+
 // The smallest length >= n of the form 2^a 3^b 5^c 7^d (FFTW's fast sizes).
 int64_t fft_fast_length(int64_t n);
 
