@@ -316,6 +316,7 @@ TEST(RaLaraMemory, TrackedPeakMatchesEstimate) {
       {"ra", 2048, 1, {}},
       {"ra", 2048, 1, {{"center", std::string("mean_key")}}},
       {"ra", 1000, 2, {{"block_rows", int64_t{300}}}},
+      {"ra", 1000, 2, {{"block_rows", int64_t{300}}, {"center", std::string("expected_key")}}},
   };
   for (const auto& c : cases) {
     const Inputs in = make_inputs({1, 2, c.n, 64}, 78, 0.5);

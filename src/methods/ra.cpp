@@ -90,6 +90,7 @@ class RandomizedAttention final : public Method {
     int64_t* rows_idx = ws.get<int64_t>("ra.rows", rows);
     int64_t* picks = center == Center::sampled ? ws.get<int64_t>("ra.picks", bh * rows) : nullptr;
     float* key_mean = center == Center::mean_key ? ws.get<float>("ra.key_mean", bh * n * d) : nullptr;
+    float* base = center != Center::sampled ? ws.get<float>("ra.omega_base", bh * rows * d) : nullptr;
     const Rng pick_rng(config_.seed, config_.rng_key, "ra/picks"), noise_rng(config_.seed, config_.rng_key, "ra/noise");
 
     // -|y_m|^2 / 2 per key, the column bias of every f logit; mean_key: the (causal) running mean of k.
@@ -114,19 +115,24 @@ class RandomizedAttention final : public Method {
         ops::gemm<float>(ctx, scores, inv_sqrt_d, q.ptr<float>() + r0 * d, k.ptr<float>(), 0.0f, pi);
         ops::softmax_rows<float>(ctx, sm, 1.0f, pi);
       }
+      if (base) {  // the deterministic centres: x_n + mean k or x_n + E_pi[k], once per block
+        ops::gather_rows<float>(ctx, own, rows_idx, q.ptr<float>(), scale, 0.0f, base);
+        if (center == Center::mean_key)
+          ops::gather_rows<float>(ctx, own, rows_idx, key_mean, scale, 1.0f, base);
+        else
+          ops::gemm<float>(ctx, ops::gemm_shape(Trans::no, Trans::no, r, d, n, bh), scale, pi, k.ptr<float>(), 1.0f,
+                           base);
+      }
       for (int64_t t = 0; t < samples; ++t) {
         // omega = x_n + centre + noise, [bh, r, d].
-        ops::gather_rows<float>(ctx, own, rows_idx, q.ptr<float>(), scale, 0.0f, omega);
         if (center == Center::sampled) {
+          ops::gather_rows<float>(ctx, own, rows_idx, q.ptr<float>(), scale, 0.0f, omega);
           for (int64_t b = 0; b < bh; ++b)
             ops::sample_categorical_rows<float>(ctx, {.batch = 1, .n = n, .count = r}, pi + b * r * n, pick_rng,
                                                 static_cast<uint64_t>((t * bh + b) * n + r0), picks + b * r);
           ops::gather_rows<float>(ctx, picked, picks, k.ptr<float>(), scale, 1.0f, omega);
-        } else if (center == Center::mean_key) {
-          ops::gather_rows<float>(ctx, own, rows_idx, key_mean, scale, 1.0f, omega);
         } else {
-          ops::gemm<float>(ctx, ops::gemm_shape(Trans::no, Trans::no, r, d, n, bh), scale, pi, k.ptr<float>(), 1.0f,
-                           omega);
+          ops::axpby<float>(ctx, bh * r * d, 1.0f, base, 0.0f, omega);
         }
         for (int64_t b = 0; b < bh; ++b)
           ops::add_gaussian_noise<float>(ctx, r * d, sd, noise_rng, static_cast<uint64_t>(((t * bh + b) * n + r0) * d),
@@ -157,12 +163,13 @@ void apply_ra_budget(const Budget& budget, const CaseShape&, const std::vector<s
 double ra_flops(const CaseShape& s, const ParamSet& p) {
   const double n = static_cast<double>(s.seq_len), d = static_cast<double>(s.head_dim);
   const double samples = static_cast<double>(p.get_int("samples"));
-  // pi scores + softmax once (not for mean_key); per sample: the centre (a draw scanning pi, or
-  // E_pi[k]), the f scores, softmax and f V.
+  // pi scores + softmax and the deterministic centres once; per sample: a draw scanning pi (sampled),
+  // the f scores, softmax and f V.
   const Center c = center_of(p);
   const double pi = c == Center::mean_key ? 2 * n * d : 2 * n * n * d + 5 * n * n;
-  const double centre = c == Center::sampled ? n * n : c == Center::expected_key ? 2 * n * n * d : n * d;
-  const double per_head = pi + samples * (centre + 2 * n * n * d + 5 * n * n + 2 * n * n * d);
+  const double centre = c == Center::expected_key ? 2 * n * n * d : n * d;  // once
+  const double per_head =
+      pi + centre + samples * ((c == Center::sampled ? n * n : 0.0) + 2 * n * n * d + 5 * n * n + 2 * n * n * d);
   return static_cast<double>(s.heads_total()) * per_head;
 }
 
@@ -170,7 +177,8 @@ double ra_workspace(const CaseShape& s, const ParamSet& p, int) {
   const double bh = static_cast<double>(s.heads_total()), n = static_cast<double>(s.seq_len),
                d = static_cast<double>(s.head_dim), rows = static_cast<double>(block_rows(s, p));
   const Center c = center_of(p);
-  const double floats = 2 * bh * rows * n + bh * rows * d + bh * n + (c == Center::mean_key ? bh * n * d : 0.0);
+  const double floats = 2 * bh * rows * n + bh * rows * d + bh * n + (c == Center::mean_key ? bh * n * d : 0.0) +
+                        (c != Center::sampled ? bh * rows * d : 0.0);
   const double ints = rows + (c == Center::sampled ? bh * rows : 0.0);
   return floats * sizeof(float) + ints * sizeof(int64_t);
 }
