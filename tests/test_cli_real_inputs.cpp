@@ -12,10 +12,12 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <set>
 #include <string>
 
 #include <nlohmann/json.hpp>
 
+#include "methods/registry.hpp"
 #include "support/real_data.hpp"
 
 namespace {
@@ -49,6 +51,19 @@ TEST(CliReal, ShippedSpecValidates) {
   const auto r = run("validate " + std::string(ATTNBENCH_SOURCE_DIR) + "/bench_specs/real-encoder.json");
   EXPECT_EQ(r.exit_code, 0) << r.output;
   EXPECT_NE(r.output.find("cases"), std::string::npos) << r.output;
+}
+
+// The README presents these two specs as "every CPU method": a method added to the registry but
+// not to them would silently drop out of the real-vs-synthetic comparison.
+TEST(CliReal, ShippedSpecsCoverEveryRegisteredMethod) {
+  const auto registered = attn::MethodRegistry::instance().names();
+  for (const char* name : {"real-encoder.json", "real-encoder-synthetic.json"}) {
+    std::ifstream in(std::string(ATTNBENCH_SOURCE_DIR) + "/bench_specs/" + name);
+    const auto spec = nlohmann::json::parse(in);
+    std::set<std::string> listed;
+    for (const auto& m : spec["methods"]) listed.insert(m["name"].get<std::string>());
+    for (const auto& method : registered) EXPECT_TRUE(listed.count(method)) << name << " lacks " << method;
+  }
 }
 
 TEST(CliReal, RunRecordsSourceLayerAndHeads) {
