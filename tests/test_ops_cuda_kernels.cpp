@@ -1,7 +1,7 @@
 // CPU vs GPU for the composite ops of the kernel and low-rank methods: random feature maps (every
 // kind and shift, L2-normalized inputs, per-frequency scales, the shift each row was divided by),
 // linear attention (bidirectional and the chunked causal scan, chunk not dividing N, the guarded-row
-// count), the Newton-Schulz pseudo-inverse (both initial scales) and SOFT's Newton inverse (both
+// count, no denominator), the Newton-Schulz pseudo-inverse (both initial scales) and SOFT's Newton inverse (both
 // initializations, including the halving test). Same host inputs, normalized MSE below 1e-7.
 // Skips without a device.
 #include <gtest/gtest.h>
@@ -102,6 +102,11 @@ TEST(OpsCudaKernels, LinearAttentionMatchesCpu) {
       linear_case<float>(session, s, false);
       linear_case<double>(session, s, false);
     }
+  }
+  for (bool causal : {false, true}) {  // no denominator (the low-rank operator's kernel integral)
+    LinearAttentionShape s{.batch = 2, .seq_len = 300, .features = 16, .value_dim = 8, .causal = causal, .chunk = 64};
+    s.normalize = false;
+    linear_case<float>(session, s, false);
   }
   linear_case<float>(session, {.batch = 2, .seq_len = 300, .features = 16, .value_dim = 8, .causal = true}, true);
   linear_case<float>(session, {.batch = 2, .seq_len = 300, .features = 16, .value_dim = 8, .causal = false}, true);

@@ -22,8 +22,6 @@ int64_t linear_attention(const Context& ctx, const LinearAttentionShape& s, cons
   ATTN_CHECK(phi_q != nullptr && phi_k != nullptr && v != nullptr && out != nullptr,
              "linear_attention: null operand");
   ATTN_CHECK(ctx.workspace != nullptr, "linear_attention: the context needs a workspace");
-  if (!s.normalize && ctx.device != Device::cpu)  // the CUDA kernel always normalizes
-    throw UnsupportedError("op 'linear_attention' without normalization has no CUDA implementation yet");
   int64_t bad = 0;
   ATTN_DISPATCH(ctx, "linear_attention", bad = cpu::linear_attention(ctx, s, phi_q, phi_k, v, out),
                 bad = cuda::linear_attention(ctx, s, phi_q, phi_k, v, out));

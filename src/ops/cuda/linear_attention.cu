@@ -6,6 +6,7 @@
 // The causal scan is a host loop over chunks (about six launches per chunk, all heads batched), so
 // memory stays the m x dv state per head plus one C x C block, as on the CPU. The denominators are
 // kept for the whole sequence and applied at the end by one kernel that also counts guarded rows.
+// With normalize = false there is no denominator: out is the plain kernel integral and 0 is returned.
 // Scratch from ctx.ws(): state [B, m, dv], z [B, m], den [B, N], block [B, C, C] (causal).
 #include <cuda_runtime.h>
 
@@ -96,11 +97,13 @@ int64_t linear_attention(const Context& ctx, const LinearAttentionShape& s, cons
   if (!s.causal) {
     cuda::gemm<T>(ctx, batched(Trans::yes, Trans::no, m, dv, n, B, m, nm, dv, nv, dv, m * dv), T(1), phi_k, v, T(0),
                   state);
-    column_sums_kernel<T><<<grid_for(B * m), kBlockThreads, 0, stream>>>(B, n, m, nm, false, phi_k, z);
-    ATTN_CUDA_CHECK(cudaGetLastError());
     cuda::gemm<T>(ctx, batched(Trans::no, Trans::no, n, dv, m, B, m, nm, dv, m * dv, dv, nv), T(1), phi_q, state, T(0),
                   out);
-    cuda::gemm<T>(ctx, batched(Trans::no, Trans::no, n, 1, m, B, m, nm, 1, m, 1, n), T(1), phi_q, z, T(0), den);
+    if (s.normalize) {
+      column_sums_kernel<T><<<grid_for(B * m), kBlockThreads, 0, stream>>>(B, n, m, nm, false, phi_k, z);
+      ATTN_CUDA_CHECK(cudaGetLastError());
+      cuda::gemm<T>(ctx, batched(Trans::no, Trans::no, n, 1, m, B, m, nm, 1, m, 1, n), T(1), phi_q, z, T(0), den);
+    }
   } else {
     const long long ch = s.chunk;
     T* block = ctx.ws().get<T>("linear_attention.block", B * ch * ch);
@@ -120,14 +123,18 @@ int64_t linear_attention(const Context& ctx, const LinearAttentionShape& s, cons
       if (c0 > 0) {  // the prefix state covers the rows before this chunk
         cuda::gemm<T>(ctx, batched(Trans::no, Trans::no, rows, dv, m, B, m, nm, dv, m * dv, dv, nv), T(1), q, state,
                       T(1), o);
-        cuda::gemm<T>(ctx, batched(Trans::no, Trans::no, rows, 1, m, B, m, nm, 1, m, 1, n), T(1), q, z, T(1), den + c0);
+        if (s.normalize)
+          cuda::gemm<T>(ctx, batched(Trans::no, Trans::no, rows, 1, m, B, m, nm, 1, m, 1, n), T(1), q, z, T(1), den + c0);
       }
       cuda::gemm<T>(ctx, batched(Trans::yes, Trans::no, m, dv, rows, B, m, nm, dv, nv, dv, m * dv), T(1), k, vc,
                     c0 > 0 ? T(1) : T(0), state);
-      column_sums_kernel<T><<<grid_for(B * m), kBlockThreads, 0, stream>>>(B, rows, m, nm, c0 > 0, k, z);
-      ATTN_CUDA_CHECK(cudaGetLastError());
+      if (s.normalize) {
+        column_sums_kernel<T><<<grid_for(B * m), kBlockThreads, 0, stream>>>(B, rows, m, nm, c0 > 0, k, z);
+        ATTN_CUDA_CHECK(cudaGetLastError());
+      }
     }
   }
+  if (!s.normalize) return 0;  // the kernel integral without a denominator (LinearAttentionShape)
   ATTN_CUDA_CHECK(cudaMemsetAsync(counter, 0, sizeof(*counter), stream));
   normalize_kernel<T><<<grid_for(B * n * 32), kBlockThreads, 0, stream>>>(B * n, dv, s.guard_eps, den, out, counter);
   ATTN_CUDA_CHECK(cudaGetLastError());
