@@ -2,7 +2,8 @@
 // kind and shift, L2-normalized inputs, per-frequency scales, the shift each row was divided by),
 // linear attention (bidirectional and the chunked causal scan, chunk not dividing N, the guarded-row
 // count, no denominator), the Newton-Schulz pseudo-inverse (both initial scales) and SOFT's Newton inverse (both
-// initializations, including the halving test). Same host inputs, normalized MSE below 1e-7.
+// initializations, including the halving test), Luna's causal nested attention (shared and per-head
+// pack sequences, chunks not dividing N). Same host inputs, normalized MSE below 1e-7.
 // Skips without a device.
 #include <gtest/gtest.h>
 
@@ -12,6 +13,7 @@
 #include "core/rng.hpp"
 #include "cuda_testing.hpp"
 #include "ops/linear_attention.hpp"
+#include "ops/nested_causal_attention.hpp"
 #include "ops/newton_inverse.hpp"
 #include "ops/pinv.hpp"
 #include "ops/random_features.hpp"
@@ -177,6 +179,32 @@ TEST(OpsCudaKernels, NewtonInverseMatchesCpu) {
       newton_inverse<double>(cpu.ctx, s, a.data(), vd.data());
       newton_inverse<double>(gpu.ctx, s, dad.ptr, dvd.ptr);
       expect_match(dvd, vd, "newton_inverse fp64 n=" + std::to_string(n));
+    }
+  }
+}
+
+TEST(OpsCudaKernels, NestedCausalAttentionMatchesCpu) {
+  ATTN_SKIP_WITHOUT_GPU();
+  CudaSession session;
+  for (int64_t n : {1, 97, 256}) {
+    for (int64_t l : {8, 33}) {
+      for (bool per_head : {false, true}) {
+        testing::CpuCase cpu(2);
+        testing::GpuCase gpu(session);
+        NestedCausalShape s{.batch = 3, .seq_len = n, .head_dim = 32, .value_dim = 24, .pack_len = l,
+                            .pack_stride = per_head ? l * 32 : 0, .chunk = per_head ? 64 : 20};
+        const auto p = testing::normal_vector<float>((per_head ? 3 : 1) * l * 32, 10, "p");
+        const auto q = testing::normal_vector<float>(3 * n * 32, 11, "q");
+        const auto k = testing::normal_vector<float>(3 * n * 32, 12, "k");
+        const auto v = testing::normal_vector<float>(3 * n * 24, 13, "v");
+        std::vector<float> out(v.size());
+        DeviceVector<float> dp(p), dq(q), dk(k), dv(v), dout(out);
+        const float scale = 1.0f / std::sqrt(32.0f);
+        nested_causal_attention<float>(cpu.ctx, s, scale, p.data(), q.data(), k.data(), v.data(), out.data());
+        nested_causal_attention<float>(gpu.ctx, s, scale, dp.ptr, dq.ptr, dk.ptr, dv.ptr, dout.ptr);
+        expect_match(dout, out, "nested_causal N=" + std::to_string(n) + " l=" + std::to_string(l) +
+                                    " per_head=" + std::to_string(per_head));
+      }
     }
   }
 }

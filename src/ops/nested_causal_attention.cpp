@@ -2,6 +2,7 @@
 #include "ops/nested_causal_attention.hpp"
 
 #include "ops/cpu/nested_causal_attention.hpp"
+#include "ops/cuda/nested_causal_attention.hpp"
 #include "ops/dispatch.hpp"
 
 namespace attn::ops {
@@ -22,7 +23,8 @@ void nested_causal_attention(const Context& ctx, const NestedCausalShape& s, T s
   ATTN_CHECK(p != nullptr && q != nullptr && k != nullptr && v != nullptr && out != nullptr,
              "nested_causal_attention: null operand");
   ATTN_CHECK(ctx.workspace != nullptr, "nested_causal_attention: the context needs a workspace");
-  ATTN_DISPATCH_CPU_ONLY(ctx, "nested_causal_attention", cpu::nested_causal_attention(ctx, s, scale, p, q, k, v, out));
+  ATTN_DISPATCH(ctx, "nested_causal_attention", cpu::nested_causal_attention(ctx, s, scale, p, q, k, v, out),
+                cuda::nested_causal_attention(ctx, s, scale, p, q, k, v, out));
 }
 
 template void nested_causal_attention<float>(const Context&, const NestedCausalShape&, float, const float*,
