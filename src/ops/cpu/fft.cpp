@@ -131,10 +131,9 @@ typename Fftw<T>::Plan cached_plan(bool inverse, int64_t n, int64_t count, int64
 
 // The column blocks of a shape and who runs them.
 struct Blocks {
-  int64_t width, per_item, units;
+  int64_t channels, width, per_item, units;  // blocks of `width` columns, per_item per batch item
   int workers;
   int64_t count(int64_t u) const { return std::min(width, channels - (u % per_item) * width); }
-  int64_t channels;
 };
 
 Blocks blocks(const FftShape& s, int threads) {
