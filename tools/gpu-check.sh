@@ -27,7 +27,7 @@ log() { echo "[$(($(date +%s) - t0))s] $*" | tee -a "$out/summary.txt"; }
 log "device: $(nvidia-smi --query-gpu=name,compute_cap,memory.total,driver_version --format=csv,noheader 2>/dev/null)"
 
 tests="test_core_half test_ops_cuda test_ops_cuda_flash test_ops_cuda_flash_half test_ops_cuda_flash_speed test_ops_cuda_rowwise
-  test_ops_cuda_kernels test_ops_cuda_hybrid test_ops_cuda_select test_ops_cuda_lsh test_cuda_methods"
+  test_ops_cuda_kernels test_ops_cuda_hybrid test_ops_cuda_select test_ops_cuda_lsh test_cuda_methods test_cuda_reference"
 {
   cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DATTNBENCH_GBENCH=OFF &&
     grep -q '^CMAKE_CUDA_COMPILER:[A-Z]*=.' "$build/CMakeCache.txt" &&  # nvcc found: a CUDA build

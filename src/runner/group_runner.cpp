@@ -1,5 +1,6 @@
 #include "runner/group_runner.hpp"
 
+#include <algorithm>
 #include <filesystem>
 #include <fmt/format.h>
 
@@ -41,7 +42,10 @@ void run_group(const std::vector<const Case*>& members, const GroupSettings& set
     inject_fault("reference/" + input.id_fragment());
     tensors = make_inputs(input);
     if (!settings.save_inputs_dir.empty()) save_inputs(tensors, input_dir(settings.save_inputs_dir, input));
-    reference = compute_reference(tensors, input.causal, threads);
+    // A group with GPU cases computes its large references on the GPU (fused kernels, CPU-checked).
+    const bool on_device =
+        std::any_of(members.begin(), members.end(), [](const Case* c) { return c->device == Device::cuda; });
+    reference = compute_reference(tensors, input.causal, threads, on_device);
   } catch (const std::exception& e) {
     // The group's inputs cannot be made (e.g. a .npy went missing mid-sweep): its cases record the
     // reason and the other groups still run.

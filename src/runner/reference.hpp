@@ -21,6 +21,8 @@ struct Reference {
   std::shared_ptr<OracleCache> oracle = std::make_shared<OracleCache>();
 };
 
-Reference compute_reference(const InputTensors& inputs, bool causal, int threads);
+// on_device (a group with cuda cases): large groups compute the fp64 reference and the fp32 noise
+// floor with the fused kernels on the GPU (runner/device_reference.hpp), falling back to the CPU.
+Reference compute_reference(const InputTensors& inputs, bool causal, int threads, bool on_device = false);
 
 }  // namespace attn
