@@ -168,14 +168,16 @@ void for_each_block(const Blocks& bl, Fn fn) {
     for (int64_t u = 0; u < bl.units; ++u) run(u, 0);
     return;
   }
+  // Dynamic: on a shared machine a descheduled thread's blocks go to the other one.
 #pragma omp parallel num_threads(bl.workers)
   {
 #ifdef _OPENMP
-    const int id = omp_get_thread_num(), team = omp_get_num_threads();
+    const int id = omp_get_thread_num();
 #else
-    const int id = 0, team = 1;
+    const int id = 0;
 #endif
-    for (int64_t u = id; u < bl.units; u += team) run(u, id);
+#pragma omp for schedule(dynamic, 1)
+    for (int64_t u = 0; u < bl.units; ++u) run(u, id);
   }
 }
 

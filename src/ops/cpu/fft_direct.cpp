@@ -87,11 +87,12 @@ void for_each_chunk(const FftShape& s, int team, Fn fn) {
 #pragma omp parallel num_threads(team)
   {
 #ifdef _OPENMP
-    const int id = omp_get_thread_num(), size = omp_get_num_threads();
+    const int id = omp_get_thread_num();
 #else
-    const int id = 0, size = 1;
+    const int id = 0;
 #endif
-    for (int64_t u = id; u < units; u += size) run(u, id);
+#pragma omp for schedule(dynamic, 1)
+    for (int64_t u = 0; u < units; ++u) run(u, id);
   }
 }
 

@@ -23,7 +23,7 @@ void ssm_kernel(const Context& ctx, const SsmShape& s, const std::complex<double
   {
     // Structure-of-arrays powers: term_m = ct_m z_m^l (re, im) and the step z_m = e^{log_z_m}.
     std::vector<double> tr(static_cast<size_t>(modes)), ti(tr.size()), zr(tr.size()), zi(tr.size());
-#pragma omp for schedule(static)
+#pragma omp for schedule(dynamic, 1)  // a descheduled thread's pairs go to the other one
     for (int64_t p = 0; p < pairs; ++p) {
       const int64_t g = p / ch, c = p % ch;
       const std::complex<double>* lz = log_z + p * modes;
