@@ -3,9 +3,11 @@
 // tile); each warp owns 16 query rows. Per key tile of 64 keys, staged in shared memory:
 //   S = Q K^T      tensor cores; the Q fragments stay in registers for the whole block
 //   online softmax lane pairs own a row (32 scores each): mask, running max and sum in registers,
-//                  P = exp2(S - m) rounded to the storage type, the row of O rescaled by alpha
-//   O += P V       tensor cores, O accumulated in fp32 in shared memory (WMMA fragments are opaque,
-//                  so the per-row rescale cannot happen inside them)
+//                  P = exp2(S - m) rounded to the storage type
+//   O += P V       tensor cores into fp32 accumulator fragments that stay in registers. WMMA
+//                  fragments are opaque, so when a row's running max moved (alpha != 1 for a row
+//                  that already has mass) the warp parks O in shared memory, rescales its rows
+//                  there and reloads it; once the maxima settle most tiles skip that round trip.
 // Scores, P and O of a warp are private to it, so only the K/V loads need block barriers. Masks,
 // layouts and key tiles come from flash_common.cuh, exactly as in the SIMT kernel. Head dims up to
 // 128 (zero-padded to 64 or 128); the LSE is written in fp32.
@@ -95,9 +97,11 @@ __global__ void __launch_bounds__(kThreads) flash_tc_kernel(FlashParams p, float
 
   const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
   load_tile<T, kD>(q + (b * p.seq_len + r0) * d, d, static_cast<int>(r1 - r0), kBr, sQ, kLdh);
-  for (int e = threadIdx.x; e < kBr * kLdo; e += kThreads) sO[e] = 0.f;
   __syncthreads();
 
+  wmma::fragment<wmma::accumulator, 16, 16, 16, float> o_frag[kD / 16];
+#pragma unroll
+  for (int nb = 0; nb < kD / 16; ++nb) wmma::fill_fragment(o_frag[nb], 0.f);
   wmma::fragment<wmma::matrix_a, 16, 16, 16, T, wmma::row_major> q_frag[kD / 16];
 #pragma unroll
   for (int kk = 0; kk < kD / 16; ++kk) wmma::load_matrix_sync(q_frag[kk], sQ + warp * 16 * kLdh + kk * 16, kLdh);
@@ -158,31 +162,41 @@ __global__ void __launch_bounds__(kThreads) flash_tc_kernel(FlashParams p, float
     }
     sum += __shfl_xor_sync(0xffffffffu, sum, 1);
     const float alpha = exp2f(m - m_use);  // 0 on the first visit (m = -inf)
+    const bool moved = alpha != 1.f && l > 0.f;  // a row with no mass yet has O = 0: nothing to rescale
     l = alpha * l + sum;
     m = m_new;
     float* orow = sO + row * kLdo;
-    for (int c = half * (kD / 2); c < (half + 1) * (kD / 2); ++c) orow[c] *= alpha;
-    __syncwarp();
+    if (__any_sync(0xffffffffu, moved)) {  // warp-uniform: park O, rescale its rows, reload
+#pragma unroll
+      for (int nb = 0; nb < kD / 16; ++nb)
+        wmma::store_matrix_sync(sO + warp * 16 * kLdo + nb * 16, o_frag[nb], kLdo, wmma::mem_row_major);
+      __syncwarp();
+      for (int c = half * (kD / 2); c < (half + 1) * (kD / 2); ++c) orow[c] *= alpha;
+      __syncwarp();
+#pragma unroll
+      for (int nb = 0; nb < kD / 16; ++nb)
+        wmma::load_matrix_sync(o_frag[nb], sO + warp * 16 * kLdo + nb * 16, kLdo, wmma::mem_row_major);
+    }
+    __syncwarp();  // P of the whole warp is written
 
     wmma::fragment<wmma::matrix_a, 16, 16, 16, T, wmma::row_major> p_frag[kBc / 16];
 #pragma unroll
     for (int kk = 0; kk < kBc / 16; ++kk) wmma::load_matrix_sync(p_frag[kk], sP + warp * 16 * kLdp + kk * 16, kLdp);
 #pragma unroll
     for (int nb = 0; nb < kD / 16; ++nb) {  // O += P V for this warp's rows
-      wmma::fragment<wmma::accumulator, 16, 16, 16, float> acc;
-      wmma::load_matrix_sync(acc, sO + warp * 16 * kLdo + nb * 16, kLdo, wmma::mem_row_major);
 #pragma unroll
       for (int kk = 0; kk < kBc / 16; ++kk) {
         wmma::fragment<wmma::matrix_b, 16, 16, 16, T, wmma::row_major> v_frag;
         wmma::load_matrix_sync(v_frag, sV + kk * 16 * kLdh + nb * 16, kLdh);
-        wmma::mma_sync(acc, p_frag[kk], v_frag, acc);
+        wmma::mma_sync(o_frag[nb], p_frag[kk], v_frag, o_frag[nb]);
       }
-      wmma::store_matrix_sync(sO + warp * 16 * kLdo + nb * 16, acc, kLdo, wmma::mem_row_major);
     }
-    __syncwarp();
   };
   for_each_key_tile(p, tile, lo, hi, kBc, visit_tile);
 
+#pragma unroll
+  for (int nb = 0; nb < kD / 16; ++nb)
+    wmma::store_matrix_sync(sO + warp * 16 * kLdo + nb * 16, o_frag[nb], kLdo, wmma::mem_row_major);
   __syncwarp();
   if (grow < r1) {
     const bool empty = !(l > 0.f);  // FA2: sum 0 or NaN -> output 0, LSE +inf
