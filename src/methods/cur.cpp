@@ -33,25 +33,29 @@ class Cur final : public Method {
   explicit Cur(const MethodConfig& c) : config_(c), plan_(plan_of(c.params)) {}
 
   void prepare(Context& ctx) override {
+    // Data-independent draws happen on the host from the case's keys and are copied over, so the
+    // CPU and GPU cases of one configuration use the same indices (DESIGN.md randomness rule).
     const int64_t bh = config_.shape.heads_total(), n = config_.shape.seq_len;
     const Rng rng(config_.seed, config_.rng_key, "cur/indices");
-    rows_ = ctx.ws().get<int64_t>("cur.idx_rows", bh * plan_.rows);
-    cols_ = ctx.ws().get<int64_t>("cur.idx_cols", bh * plan_.cols);
-    ops::sample_without_replacement<float>(ctx, {.batch = bh, .n = n, .count = plan_.rows}, nullptr, nullptr, 0.0,
-                                           rng.derive("rows"), 0, rows_);
+    Workspace host_ws(Device::cpu);
+    const Context host{.device = Device::cpu, .workspace = &host_ws, .threads = ctx.threads};
+    std::vector<int64_t> rows(static_cast<size_t>(bh * plan_.rows)), cols(static_cast<size_t>(bh * plan_.cols));
+    ops::sample_without_replacement<float>(host, {.batch = bh, .n = n, .count = plan_.rows}, nullptr, nullptr, 0.0,
+                                           rng.derive("rows"), 0, rows.data());
     if (config_.params.get_string("variant") == "sicur") {  // Sc: a uniform subset of Sr
-      std::vector<int64_t> sub(static_cast<size_t>(bh * plan_.cols)), rows(static_cast<size_t>(bh * plan_.rows)),
-          cols(sub.size());
-      ops::sample_without_replacement<float>(ctx, {.batch = bh, .n = plan_.rows, .count = plan_.cols}, nullptr,
+      std::vector<int64_t> sub(cols.size());
+      ops::sample_without_replacement<float>(host, {.batch = bh, .n = plan_.rows, .count = plan_.cols}, nullptr,
                                              nullptr, 0.0, rng.derive("subset"), 0, sub.data());
-      copy_bytes(rows.data(), Device::cpu, rows_, ctx.device, rows.size() * sizeof(int64_t));
       for (int64_t b = 0; b < bh; ++b)
         for (int64_t i = 0; i < plan_.cols; ++i) cols[b * plan_.cols + i] = rows[b * plan_.rows + sub[b * plan_.cols + i]];
-      copy_bytes(cols_, ctx.device, cols.data(), Device::cpu, cols.size() * sizeof(int64_t));
     } else {
-      ops::sample_without_replacement<float>(ctx, {.batch = bh, .n = n, .count = plan_.cols}, nullptr, nullptr, 0.0,
-                                             rng.derive("cols"), 0, cols_);
+      ops::sample_without_replacement<float>(host, {.batch = bh, .n = n, .count = plan_.cols}, nullptr, nullptr, 0.0,
+                                             rng.derive("cols"), 0, cols.data());
     }
+    rows_ = ctx.ws().get<int64_t>("cur.idx_rows", bh * plan_.rows);
+    cols_ = ctx.ws().get<int64_t>("cur.idx_cols", bh * plan_.cols);
+    copy_bytes(rows_, ctx.device, rows.data(), Device::cpu, rows.size() * sizeof(int64_t));
+    copy_bytes(cols_, ctx.device, cols.data(), Device::cpu, cols.size() * sizeof(int64_t));
   }
 
   void forward(Context& ctx, const Tensor& q, const Tensor& k, const Tensor& v, Tensor& out) override {

@@ -37,10 +37,13 @@ class SmsNystrom final : public Method {
   void prepare(Context& ctx) override {
     const int64_t bh = config_.shape.heads_total(), n = config_.shape.seq_len, s = plan_.rows, s1 = plan_.shift_rows;
     const Rng rng(config_.seed, config_.rng_key, "sms-nystrom/indices");
+    // Drawn on the host from the case's keys and copied, as every data-independent draw.
+    Workspace host_ws(Device::cpu);
+    const Context host{.device = Device::cpu, .workspace = &host_ws, .threads = ctx.threads};
     std::vector<int64_t> big(static_cast<size_t>(bh * s1)), sub(static_cast<size_t>(bh * s)), s2(sub.size());
-    ops::sample_without_replacement<float>(ctx, {.batch = bh, .n = n, .count = s1}, nullptr, nullptr, 0.0,
+    ops::sample_without_replacement<float>(host, {.batch = bh, .n = n, .count = s1}, nullptr, nullptr, 0.0,
                                            rng.derive("s1"), 0, big.data());
-    ops::sample_without_replacement<float>(ctx, {.batch = bh, .n = s1, .count = s}, nullptr, nullptr, 0.0,
+    ops::sample_without_replacement<float>(host, {.batch = bh, .n = s1, .count = s}, nullptr, nullptr, 0.0,
                                            rng.derive("s2"), 0, sub.data());
     for (int64_t b = 0; b < bh; ++b)
       for (int64_t i = 0; i < s; ++i) s2[b * s + i] = big[b * s1 + sub[b * s + i]];

@@ -168,6 +168,8 @@ const MethodRegistration kRegistration{MethodInfo{
     .subquadratic = false,
     .linear_in_v = true,
     .complexity = "O(N^3) per round (full SVD), O(N^2) memory (oracle)",
+    // The oracles read the materialized matrix on the host (LAPACK); they are CPU analysis tools.
+    .devices = {Device::cpu},
     .apply_budget = [](const Budget& b, const CaseShape& s, const std::vector<std::string>& ex, ParamSet& p,
                        Realized& r) {
       const int64_t rank = apply_rank(b, ex, p, "rank");

@@ -64,6 +64,23 @@ std::vector<double> time_on_device(const Context& ctx, const CaseSettings& setti
   return samples;
 }
 
+std::vector<float> own_exact_output(Method& method, DeviceTensors& io) {
+  io.fill_output_nan();
+  method.forward_own_exact(io.context(), io.q(), io.k(), io.v(), io.out());
+  return io.output_to_host();
+}
+
+// A GPU case's own exact operator is a reference, like the softmax one: it runs on the host, from a
+// CPU instance of the method with the same config (hence the same random draws), so the reference
+// forms (dense DFTs, recurrences, host loops) never touch device memory.
+std::vector<float> own_exact_on_host(const MethodInfo& info, const MethodConfig& config, const InputTensors& inputs,
+                                     int threads) {
+  DeviceTensors host_io(Device::cpu, inputs, threads);
+  auto method = info.create(config);
+  method->prepare(host_io.context());
+  return own_exact_output(*method, host_io);
+}
+
 CaseShape case_shape(const InputSpec& in) { return {in.batch, in.heads, in.seq_len, in.head_dim, in.causal}; }
 
 }  // namespace
@@ -152,9 +169,8 @@ CaseResult run_case(const Case& c, const InputTensors& inputs, const Reference& 
     if (c.info->reference != ReferenceKind::self) r.error = vs_softmax;
     r.diagnostics = method->diagnostics();
     if (c.info->reference != ReferenceKind::softmax) {
-      io.fill_output_nan();
-      method->forward_own_exact(ctx, io.q(), io.k(), io.v(), io.out());
-      const std::vector<float> own = io.output_to_host();
+      const std::vector<float> own = c.device == Device::cpu ? own_exact_output(*method, io)
+                                                              : own_exact_on_host(*c.info, config, inputs, settings.threads);
       r.own_error = compare_outputs(out.data(), own.data(), rows, shape.head_dim);
     }
 
