@@ -1,6 +1,7 @@
 // Fuzzes what `report`, `compare`, `merge` and `--resume` read: the same bytes as a report (.json)
 // and as a per-case log (.jsonl), then, for what was accepted, the merge (which re-parses the
-// embedded spec), the comparison of the file with itself, and the JSON written back. The contract:
+// embedded spec), the comparison of the file with itself, the JSON written back, and the tables
+// `run` and `report` print (every view in every format). The contract:
 // results or a UsageError; no other exception, crash, leak, hang or sanitizer report.
 #include <cstddef>
 #include <cstdint>
@@ -14,6 +15,8 @@
 #include "report/compare.hpp"
 #include "report/merge.hpp"
 #include "report/report_inputs.hpp"
+#include "report/summary_table.hpp"
+#include "report/views.hpp"
 
 namespace {
 
@@ -27,6 +30,13 @@ void exercise(const std::string& path) {
     const attn::Comparison c = attn::compare_reports(f.report, merged.report, options);
     (void)attn::comparison_json(c, options).dump();
     (void)attn::comparison_table(c, false);
+    // What `attnbench run` prints and `attnbench report` renders from the same records.
+    (void)attn::summary_table(merged.report.results);
+    for (const char* view : {"summary", "pareto", "crossover"}) {
+      const attn::Table t = attn::report_view(view, merged.report.results);
+      for (auto format : {attn::TableFormat::md, attn::TableFormat::csv, attn::TableFormat::latex, attn::TableFormat::json})
+        (void)attn::render_table(t, format);
+    }
   } catch (const attn::UsageError& e) {  // IncompatibleBaseline included
     if (std::string_view(e.what()).find('\n') != std::string_view::npos) std::abort();  // one line
   }
