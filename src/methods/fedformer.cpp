@@ -94,7 +94,7 @@ class Fedformer final : public Method {
     all.insert(all.end(), modes_kv_.begin(), modes_kv_.end());
     all.insert(all.end(), slots_.begin(), slots_.end());
     copy_bytes(idx_, ctx.device, all.data(), Device::cpu, all.size() * sizeof(int64_t));
-    ops::prepare_fft<float>(ctx, fft_shape(config_.shape));
+    ops::prepare_fft<float>(ctx, fft_shape(config_.shape), m_);
   }
 
   // Only the M selected bins of each spectrum are computed and stored (ops::rfft_bins), and the

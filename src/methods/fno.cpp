@@ -78,7 +78,7 @@ class Fno final : public Method {
     copy_bytes(b_, ctx.device, bias_.data(), Device::cpu, bias_.size() * sizeof(float));
     idx_ = ctx.ws().get<int64_t>("fno.bins", k_);
     copy_bytes(idx_, ctx.device, bins_.data(), Device::cpu, bins_.size() * sizeof(int64_t));
-    ops::prepare_fft<float>(ctx, fft_shape(config_.shape));
+    ops::prepare_fft<float>(ctx, fft_shape(config_.shape), k_);
   }
 
   void forward(Context& ctx, const Tensor&, const Tensor&, const Tensor& v, Tensor& out) override {

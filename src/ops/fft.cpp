@@ -50,8 +50,9 @@ int64_t fft_fast_length(int64_t n) {
 }
 
 template <class T>
-void prepare_fft(const Context& ctx, const FftShape& s) {
+void prepare_fft(const Context& ctx, const FftShape& s, int64_t bins) {
   ATTN_CHECK(s.batch > 0 && s.n > 0 && s.channels > 0, "prepare_fft: sizes must be positive");
+  if (bins >= 0 && cpu::prefer_direct_bins(s, bins)) return;  // direct sums: no FFTW plan to make
   ATTN_DISPATCH_CPU_ONLY(ctx, "prepare_fft", cpu::prepare_fft<T>(ctx, s));
 }
 
@@ -96,7 +97,7 @@ void fft_convolve_rows(const Context& ctx, const FftShape& s, int64_t sets, cons
 }
 
 #define ATTN_FFT_INSTANTIATE(T)                                                                                   \
-  template void prepare_fft<T>(const Context&, const FftShape&);                                                  \
+  template void prepare_fft<T>(const Context&, const FftShape&, int64_t);                                         \
   template void rfft_rows<T>(const Context&, const FftShape&, const T*, std::complex<T>*);                       \
   template void irfft_rows<T>(const Context&, const FftShape&, std::complex<T>*, T*);                            \
   template void rfft_bins<T>(const Context&, const FftShape&, const T*, const int64_t*, int64_t, std::complex<T>*); \

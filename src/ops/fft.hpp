@@ -33,9 +33,10 @@ struct FftShape {
 
 // Makes the FFTW plans the transforms below use for this shape (FFTW_MEASURE: milliseconds for small
 // n, seconds at n = 64K, once per process). A method calls it from prepare(), so planning counts as
-// set-up, not as the first forward; the transforms plan by themselves when it was not called.
+// set-up, not as the first forward; the transforms plan by themselves when it was not called. With
+// `bins` >= 0 it plans only if rfft_bins / irfft_bins with that many bins will run FFTs.
 template <class T>
-void prepare_fft(const Context& ctx, const FftShape& s);
+void prepare_fft(const Context& ctx, const FftShape& s, int64_t bins = -1);
 
 // xhat[b, c, f] = sum_t x[b, t, c] e^{-2 pi i f t / n}, f < bins (xhat: [batch, channels, pitch]).
 template <class T>
