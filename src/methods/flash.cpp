@@ -10,6 +10,7 @@
 // Deviations: none; the CPU kernel is ops/cpu/flash_attention.cpp.
 #include <cmath>
 
+#include "core/half.hpp"
 #include "methods/registry.hpp"
 #include "metrics/flops.hpp"
 #include "ops/flash_attention.hpp"
@@ -32,7 +33,18 @@ class FlashAttention final : public Method {
 
   void forward(Context& ctx, const Tensor& q, const Tensor& k, const Tensor& v, Tensor& out) override {
     const float scale = 1.0f / std::sqrt(static_cast<float>(shape_.head_dim));
-    ops::flash_attention<float>(ctx, shape_, scale, q.ptr<float>(), k.ptr<float>(), v.ptr<float>(), out.ptr<float>());
+    switch (q.dtype) {
+      case DType::f16:  // tensor cores, fp32 accumulation (GPU only)
+        ops::flash_attention(ctx, shape_, scale, q.ptr<Half>(), k.ptr<Half>(), v.ptr<Half>(), out.ptr<Half>());
+        return;
+      case DType::bf16:
+        ops::flash_attention(ctx, shape_, scale, q.ptr<BFloat16>(), k.ptr<BFloat16>(), v.ptr<BFloat16>(),
+                             out.ptr<BFloat16>());
+        return;
+      default:
+        ops::flash_attention<float>(ctx, shape_, scale, q.ptr<float>(), k.ptr<float>(), v.ptr<float>(),
+                                    out.ptr<float>());
+    }
   }
 
   nlohmann::json diagnostics() const override {
@@ -57,6 +69,7 @@ const MethodRegistration kRegistration{MethodInfo{
     .subquadratic = true,
     .linear_in_v = true,
     .complexity = "O(N^2 d) time, O(N d) memory",
+    .dtypes = {DType::f32, DType::f16, DType::bf16},
     .apply_budget = [](const Budget&, const CaseShape&, const std::vector<std::string>&, ParamSet&,
                        Realized& r) { r.density = 1.0; },
     .flops = [](const CaseShape& s, const ParamSet&) {

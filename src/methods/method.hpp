@@ -86,6 +86,9 @@ struct MethodInfo {
   std::string complexity;    // e.g. "O(N m d)"
   ReferenceKind reference = ReferenceKind::softmax;
   std::vector<Device> devices = {Device::cpu, Device::cuda};
+  // Element types forward() accepts for Q, K, V and the output (fp16/bf16 only on the GPU: the
+  // runner stores the inputs in that type and compares the output in fp64 as for fp32).
+  std::vector<DType> dtypes = {DType::f32};
 
   // Maps the budget onto the parameters (overriding their defaults unless the user set them
   // explicitly, in which case `explicit_params` lists them) and fills `realized`. Throws UsageError

@@ -1,5 +1,6 @@
 #include "runner/case_runner.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <fmt/format.h>
@@ -93,6 +94,9 @@ std::optional<NotRun> static_precheck(const Case& c) {
   for (Device d : c.info->devices) device_listed |= (d == c.device);
   if (!device_listed)
     return NotRun{"unsupported", fmt::format("method '{}' does not run on {}", c.method, device_name(c.device))};
+  if (std::find(c.info->dtypes.begin(), c.info->dtypes.end(), c.input.dtype) == c.info->dtypes.end())
+    return NotRun{"unsupported", fmt::format("method '{}' has no {} path (its ops run fp32 only)", c.method,
+                                             dtype_name(c.input.dtype))};
   return std::nullopt;
 }
 
@@ -147,7 +151,7 @@ CaseResult run_case(const Case& c, const InputTensors& inputs, const Reference& 
   try {
     inject_fault(c.id);
     const std::size_t device_free_before = c.device == Device::cuda ? cuda_free_bytes() : 0;
-    DeviceTensors io(c.device, inputs, settings.threads);  // Q, K, V and a NaN-filled output on the device
+    DeviceTensors io(c.device, inputs, settings.threads, c.input.dtype);  // Q, K, V and a NaN-filled output on the device
     Context& ctx = io.context();
     const MethodConfig config{.shape = shape, .params = c.params, .seed = c.input.seed, .rng_key = case_rng_key(c)};
     auto method = c.info->create(config);

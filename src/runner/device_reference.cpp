@@ -10,6 +10,7 @@
 #include "core/cuda_session.hpp"
 #include "core/device_memory.hpp"
 #include "core/error.hpp"
+#include "core/half.hpp"
 #include "ops/cuda/flash_attention.hpp"
 #include "ops/flash_attention.hpp"
 
@@ -70,7 +71,49 @@ double check_first_rows(const InputTensors& in, const ops::FlashShape& fs, doubl
   return den > 0 ? std::sqrt(num / den) : std::sqrt(num);
 }
 
+template <class H>
+std::vector<float> run_16bit(CudaSession& session, const ops::FlashShape& fs, const InputTensors& in, H (*round)(float)) {
+  auto convert = [&](const std::vector<float>& x) {
+    std::vector<H> h(x.size());
+    for (std::size_t i = 0; i < x.size(); ++i) h[i] = round(x[i]);
+    return h;
+  };
+  const std::vector<H> q = convert(in.q), k = convert(in.k), v = convert(in.v);
+  const std::size_t bytes = q.size() * sizeof(H);
+  DeviceBuffer dq(bytes), dk(bytes), dv(bytes), dout(bytes);
+  copy_bytes(dq.ptr, Device::cuda, q.data(), Device::cpu, bytes);
+  copy_bytes(dk.ptr, Device::cuda, k.data(), Device::cpu, bytes);
+  copy_bytes(dv.ptr, Device::cuda, v.data(), Device::cpu, bytes);
+  Workspace ws(Device::cuda);
+  const Context ctx = session.make_context(ws, 1);
+  ops::flash_attention(ctx, fs, 1.0f / std::sqrt(static_cast<float>(fs.head_dim)), static_cast<const H*>(dq.ptr),
+                       static_cast<const H*>(dk.ptr), static_cast<const H*>(dv.ptr), static_cast<H*>(dout.ptr));
+  session.synchronize();
+  std::vector<H> out(q.size());
+  copy_bytes(out.data(), Device::cpu, dout.ptr, Device::cuda, bytes);
+  std::vector<float> out32(out.size());
+  for (std::size_t i = 0; i < out.size(); ++i) out32[i] = to_float(out[i]);
+  return out32;
+}
+
 }  // namespace
+
+std::optional<std::vector<float>> exact_16bit_on_device(const InputTensors& in, bool causal, DType dtype) {
+  const Shape& s = in.shape;
+  if ((dtype != DType::f16 && dtype != DType::bf16) || !cuda_available()) return std::nullopt;
+  try {
+    ops::FlashShape fs{.batch = s.heads_total(), .seq_len = s.seq_len, .head_dim = s.head_dim,
+                       .tiles = ops::default_flash_tiles(s.head_dim)};
+    fs.mask.causal = causal;
+    CudaSession session;
+    if (dtype == DType::f16) return run_16bit<Half>(session, fs, in, to_half);
+    return run_16bit<BFloat16>(session, fs, in, to_bfloat16);
+  } catch (const CaseError& e) {  // unsupported head size included
+    std::fprintf(stderr, "attnbench: the %s noise floor could not run on the device (%s)\n",
+                 std::string(dtype_name(dtype)).c_str(), e.what());
+    return std::nullopt;
+  }
+}
 
 std::optional<DeviceExact> exact_on_device(const InputTensors& in, bool causal) {
   const Shape& s = in.shape;

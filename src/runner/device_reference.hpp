@@ -24,4 +24,9 @@ constexpr int64_t kDeviceReferenceMinSeqLen = 8192;
 // nullopt, with a line on stderr.
 std::optional<DeviceExact> exact_on_device(const InputTensors& in, bool causal);
 
+// The fused exact kernel's output in a 16-bit dtype (fp16 or bf16, inputs rounded to it), as fp32:
+// the noise floor of that dtype's cases ("the exact kernel's error in the same dtype"). nullopt
+// without a device, for a head size the 16-bit kernel does not take, or on a device failure.
+std::optional<std::vector<float>> exact_16bit_on_device(const InputTensors& in, bool causal, DType dtype);
+
 }  // namespace attn

@@ -18,7 +18,9 @@ class CudaSession;
 
 class DeviceTensors {
  public:
-  DeviceTensors(Device device, const InputTensors& inputs, int threads);
+  // dtype fp16/bf16 (GPU only): Q, K, V are rounded to it on upload and the output is stored in it;
+  // output_to_host converts back to fp32.
+  DeviceTensors(Device device, const InputTensors& inputs, int threads, DType dtype = DType::f32);
   ~DeviceTensors();
   DeviceTensors(const DeviceTensors&) = delete;
   DeviceTensors& operator=(const DeviceTensors&) = delete;
@@ -35,6 +37,7 @@ class DeviceTensors {
 
  private:
   Device device_;
+  DType dtype_;
   std::unique_ptr<Workspace> ws_;
   std::unique_ptr<CudaSession> session_;
   Context ctx_;

@@ -45,7 +45,7 @@ void run_group(const std::vector<const Case*>& members, const GroupSettings& set
     // A group with GPU cases computes its large references on the GPU (fused kernels, CPU-checked).
     const bool on_device =
         std::any_of(members.begin(), members.end(), [](const Case* c) { return c->device == Device::cuda; });
-    reference = compute_reference(tensors, input.causal, threads, on_device);
+    reference = compute_reference(tensors, input.causal, threads, on_device, input.dtype);
   } catch (const std::exception& e) {
     // The group's inputs cannot be made (e.g. a .npy went missing mid-sweep): its cases record the
     // reason and the other groups still run.

@@ -12,7 +12,7 @@
 
 namespace attn {
 
-Reference compute_reference(const InputTensors& in, bool causal, int threads, bool on_device) {
+Reference compute_reference(const InputTensors& in, bool causal, int threads, bool on_device, DType dtype) {
   const auto t0 = std::chrono::steady_clock::now();
   const Shape& s = in.shape;
   const int64_t rows = s.heads_total() * s.seq_len;
@@ -48,6 +48,11 @@ Reference compute_reference(const InputTensors& in, bool causal, int threads, bo
                                 in.v.data(), exact32.data());
   }
   ref.noise_floor_rel_fro = compare_outputs(exact32.data(), ref.output.data(), rows, s.head_dim).rel_fro;
+  if (dtype == DType::f16 || dtype == DType::bf16) {
+    const auto exact16 = exact_16bit_on_device(in, causal, dtype);
+    ref.noise_floor_rel_fro = exact16 ? compare_outputs(exact16->data(), ref.output.data(), rows, s.head_dim).rel_fro
+                                      : std::nan("");
+  }
   ref.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return ref;
 }

@@ -1,0 +1,91 @@
+// 16-bit cases: only methods that declare a 16-bit path run them (the rest are `unsupported` with
+// the reason, never fp32 work labelled fp16), the inputs are stored in the dtype on the device, and
+// the noise floor is the exact kernel in that dtype (null where no device can run it).
+#include <cmath>
+#include <limits>
+
+#include <gtest/gtest.h>
+
+#include "core/device_memory.hpp"
+#include "core/error.hpp"
+#include "inputs/distributions.hpp"
+#include "runner/case_runner.hpp"
+#include "runner/device_tensors.hpp"
+#include "runner/reference.hpp"
+#include "spec/spec.hpp"
+
+namespace attn {
+namespace {
+
+const Case& find_case(const Spec& spec, const std::string& method) {
+  for (const Case& c : spec.cases)
+    if (c.method == method) return c;
+  throw std::runtime_error("no case of " + method);
+}
+
+TEST(RunnerDtypes, OnlyMethodsWithA16BitPathRunFp16Cases) {
+  const Spec spec = parse_spec_text(R"({"name": "half", "devices": ["cuda"],
+      "inputs": {"distribution": "gaussian", "seq_len": 128, "head_dim": 64, "dtype": ["fp16", "bf16"]},
+      "methods": [{"name": "exact"}, {"name": "flash"}, {"name": "performer", "rank": 64}]})",
+                                    "t.json");
+  ASSERT_EQ(spec.cases.size(), 6u);
+  for (const Case& c : spec.cases) {
+    const auto why = static_precheck(c);
+    if (c.method == "flash") {
+      EXPECT_FALSE(why.has_value()) << c.id << ": " << why->reason;
+    } else {
+      ASSERT_TRUE(why.has_value()) << c.id;
+      EXPECT_EQ(why->status, "unsupported");
+      EXPECT_NE(why->reason.find("no " + std::string(dtype_name(c.input.dtype)) + " path"), std::string::npos)
+          << why->reason;
+    }
+  }
+  (void)find_case(spec, "flash");
+}
+
+TEST(RunnerDtypes, SixteenBitInputsOnTheHostAreRefused) {
+  InputSpec in;
+  in.seq_len = 16;
+  in.head_dim = 8;
+  const InputTensors t = make_inputs(in);
+  EXPECT_THROW(DeviceTensors(Device::cpu, t, 1, DType::f16), UnsupportedError);
+  EXPECT_THROW(DeviceTensors(Device::cuda, t, 1, DType::f64), UnsupportedError);
+}
+
+TEST(RunnerDtypes, NoiseFloorOf16BitGroupsNeedsADevice) {
+  InputSpec in;
+  in.seq_len = 64;
+  in.head_dim = 32;
+  const InputTensors t = make_inputs(in);
+  const Reference fp32 = compute_reference(t, false, 1);
+  EXPECT_GT(fp32.noise_floor_rel_fro, 0.0);
+  EXPECT_LT(fp32.noise_floor_rel_fro, 1e-5);
+  const Reference half = compute_reference(t, false, 1, false, DType::f16);
+  if (!cuda_available()) {
+    EXPECT_TRUE(std::isnan(half.noise_floor_rel_fro));
+  } else {
+    // fp16 keeps 11 significant bits: its exact kernel sits far above fp32's floor, below 1e-2.
+    EXPECT_GT(half.noise_floor_rel_fro, 10 * fp32.noise_floor_rel_fro);
+    EXPECT_LT(half.noise_floor_rel_fro, 1e-2);
+  }
+}
+
+TEST(RunnerDtypes, DeviceTensorsRoundTripFp16) {
+  if (!cuda_available()) GTEST_SKIP() << "no CUDA device on this machine (or a CPU-only build)";
+  InputSpec in;
+  in.seq_len = 32;
+  in.head_dim = 16;
+  const InputTensors t = make_inputs(in);
+  for (DType dtype : {DType::f16, DType::bf16}) {
+    DeviceTensors io(Device::cuda, t, 1, dtype);
+    EXPECT_EQ(io.q().dtype, dtype);
+    for (float x : io.output_to_host()) ASSERT_TRUE(std::isnan(x));
+    copy_bytes(io.out().data, Device::cuda, io.v().data, Device::cuda, t.v.size() * dtype_size(dtype));
+    const auto back = io.output_to_host();
+    const double tol = dtype == DType::f16 ? 1e-3 : 8e-3;  // half an ulp, relative
+    for (std::size_t i = 0; i < back.size(); ++i) ASSERT_NEAR(back[i], t.v[i], tol * std::abs(t.v[i]) + 1e-6) << i;
+  }
+}
+
+}  // namespace
+}  // namespace attn
