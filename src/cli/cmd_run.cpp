@@ -9,6 +9,7 @@
 #include "report/summary_table.hpp"
 #include "runner/sweep.hpp"
 #include "spec/default_spec.hpp"
+#include "spec/spec_limits.hpp"
 
 namespace attn::cli {
 
@@ -29,8 +30,8 @@ Action add_run_command(CLI::App& app) {
   cmd->add_option("--device", args->device, "Only cases on this device")->check(CLI::IsMember({"cpu", "cuda", "all"}));
   cmd->add_option("--filter", args->options.filter_regex, "Only cases whose id matches this regular expression");
   cmd->add_option("--threads", args->options.threads, "OpenMP and BLAS threads (default: all)")->check(CLI::NonNegativeNumber);
-  cmd->add_option("--repetitions", args->repetitions, "Timed repetitions per case (overrides the spec)")->check(CLI::Range(1, 1000000));
-  cmd->add_option("--warmup", args->warmup, "Warm-up runs per case (overrides the spec)")->check(CLI::Range(0, 1000000));
+  cmd->add_option("--repetitions", args->repetitions, "Timed repetitions per case (overrides the spec)")->check(CLI::Range(int64_t{1}, spec_limits::kMaxRepetitions));
+  cmd->add_option("--warmup", args->warmup, "Warm-up runs per case (overrides the spec)")->check(CLI::Range(int64_t{0}, spec_limits::kMaxWarmup));
   cmd->add_option("--memory-budget", args->memory_budget,
                   "GiB a case may use; over it the case is skipped with its estimate (default: the spec's, else 80% of "
                   "available memory, and of free device memory for GPU cases)")

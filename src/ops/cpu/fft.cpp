@@ -141,7 +141,8 @@ Blocks blocks(const FftShape& s, int threads) {
   return b;
 }
 
-// The plans for a full block and for the narrower last block of each item (null when none).
+// The plans for a full block and for the narrower last block of each item (null when none). Callers
+// copy them into plain variables, not a structured binding: clang's OpenMP lambdas cannot capture those.
 template <class T>
 std::pair<typename Fftw<T>::Plan, typename Fftw<T>::Plan> block_plans(bool inverse, const FftShape& s,
                                                                       const Blocks& bl, T* buf) {
@@ -221,7 +222,9 @@ template <class T>
 void rfft_rows(const Context& ctx, const FftShape& s, const T* x, std::complex<T>* xhat) {
   const int64_t rows = s.real_rows(), c = s.channels, pitch = s.pitch();
   const Blocks bl = blocks(s, ctx.threads);
-  const auto [full, tail] = block_plans<T>(false, s, bl, reinterpret_cast<T*>(xhat));
+  const auto plans = block_plans<T>(false, s, bl, reinterpret_cast<T*>(xhat));
+  const auto full = plans.first;
+  const auto tail = plans.second;
   for_each_block(bl, [&](int64_t b, int64_t c0, int64_t count, int) {
     T* buf = reinterpret_cast<T*>(xhat + (b * c + c0) * pitch);
     gather_columns(x + b * rows * c + c0, c, rows, s.n, count, buf, 2 * pitch);
@@ -234,7 +237,9 @@ void irfft_rows(const Context& ctx, const FftShape& s, std::complex<T>* xhat, T*
   const int64_t rows = s.real_rows(), c = s.channels, pitch = s.pitch();
   const bool stream = streams<T>(s);
   const Blocks bl = blocks(s, ctx.threads);
-  const auto [full, tail] = block_plans<T>(true, s, bl, reinterpret_cast<T*>(xhat));
+  const auto plans = block_plans<T>(true, s, bl, reinterpret_cast<T*>(xhat));
+  const auto full = plans.first;
+  const auto tail = plans.second;
   for_each_block(bl, [&](int64_t b, int64_t c0, int64_t count, int) {
     std::complex<T>* spec = xhat + (b * c + c0) * pitch;
     drop_hermitian_imag(spec, s.n, count, pitch);
@@ -251,7 +256,9 @@ void rfft_bins(const Context& ctx, const FftShape& s, const T* x, const int64_t*
   const int64_t rows = s.real_rows(), c = s.channels, pitch = s.pitch();
   const Blocks bl = blocks(s, ctx.threads);
   T* base = scratch<T>(ctx, s, bl);
-  const auto [full, tail] = block_plans<T>(false, s, bl, base);
+  const auto plans = block_plans<T>(false, s, bl, base);
+  const auto full = plans.first;
+  const auto tail = plans.second;
   for_each_block(bl, [&](int64_t b, int64_t c0, int64_t width, int worker) {
     T* buf = base + worker * bl.width * 2 * pitch;
     gather_columns(x + b * rows * c + c0, c, rows, s.n, width, buf, 2 * pitch);
@@ -272,7 +279,9 @@ void irfft_bins(const Context& ctx, const FftShape& s, const int64_t* bins, int6
   const bool stream = streams<T>(s);
   const Blocks bl = blocks(s, ctx.threads);
   T* base = scratch<T>(ctx, s, bl);
-  const auto [full, tail] = block_plans<T>(true, s, bl, base);
+  const auto plans = block_plans<T>(true, s, bl, base);
+  const auto full = plans.first;
+  const auto tail = plans.second;
   for_each_block(bl, [&](int64_t b, int64_t c0, int64_t width, int worker) {
     T* buf = base + worker * bl.width * 2 * pitch;
     auto* spec = reinterpret_cast<std::complex<T>*>(buf);
@@ -294,8 +303,12 @@ void fft_convolve_rows(const Context& ctx, const FftShape& s, int64_t sets, cons
   const bool stream = streams<T>(s);
   const Blocks bl = blocks(s, ctx.threads);
   T* base = scratch<T>(ctx, s, bl);
-  const auto [fwd_full, fwd_tail] = block_plans<T>(false, s, bl, base);
-  const auto [inv_full, inv_tail] = block_plans<T>(true, s, bl, base);
+  const auto plans_fwd = block_plans<T>(false, s, bl, base);
+  const auto fwd_full = plans_fwd.first;
+  const auto fwd_tail = plans_fwd.second;
+  const auto plans_inv = block_plans<T>(true, s, bl, base);
+  const auto inv_full = plans_inv.first;
+  const auto inv_tail = plans_inv.second;
   for_each_block(bl, [&](int64_t b, int64_t c0, int64_t width, int worker) {
     T* buf = base + worker * bl.width * 2 * pitch;
     gather_columns(x + b * rows * c + c0, c, rows, s.n, width, buf, 2 * pitch);
