@@ -150,7 +150,7 @@ RealSource load_real_source(const std::string& name) {
   json j;
   try {
     j = json::parse(buffer.str());
-  } catch (const json::parse_error& e) {
+  } catch (const json::exception& e) {  // parse errors and numbers beyond double range
     throw UsageError(fmt::format("{}: not valid JSON ({})", manifest, e.what()));
   }
   const ManifestReader r(manifest);
