@@ -29,6 +29,18 @@ GemmShape gemm_shape(Trans ta, Trans tb, int64_t m, int64_t n, int64_t k, int64_
   return s;
 }
 
+GemmShape gemm_shape_pitched(Trans ta, Trans tb, int64_t m, int64_t n, int64_t k, int64_t batch, int64_t lda,
+                             int64_t stride_a, int64_t ldb, int64_t stride_b, int64_t ldc, int64_t stride_c) {
+  GemmShape s = gemm_shape(ta, tb, m, n, k, batch);
+  s.lda = lda;
+  s.ldb = ldb;
+  s.ldc = ldc;
+  s.stride_a = stride_a;
+  s.stride_b = stride_b;
+  s.stride_c = stride_c;
+  return s;
+}
+
 namespace {
 
 void check_gemm(const GemmShape& s, const void* a, const void* b, const void* c) {

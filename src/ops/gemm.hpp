@@ -24,6 +24,9 @@ struct GemmShape {
 
 // Row-major with dense leading dimensions filled in from m, n, k and the transposes.
 GemmShape gemm_shape(Trans ta, Trans tb, int64_t m, int64_t n, int64_t k, int64_t batch = 1);
+// The same with explicit row pitches and batch strides (operands inside larger buffers).
+GemmShape gemm_shape_pitched(Trans ta, Trans tb, int64_t m, int64_t n, int64_t k, int64_t batch, int64_t lda,
+                             int64_t stride_a, int64_t ldb, int64_t stride_b, int64_t ldc, int64_t stride_c);
 
 template <class T>
 void gemm(const Context& ctx, const GemmShape& s, T alpha, const T* a, const T* b, T beta, T* c);

@@ -42,18 +42,6 @@ __global__ void collision_kernel(long long batch, long long n, long long r0, lon
   }
 }
 
-GemmShape strided(Trans tb, long long m, long long n, long long k, long long batch, long long lda, long long sa,
-                  long long ldb, long long sb, long long ldc, long long sc) {
-  GemmShape g = gemm_shape(Trans::no, tb, m, n, k, batch);
-  g.lda = lda;
-  g.ldb = ldb;
-  g.ldc = ldc;
-  g.stride_a = sa;
-  g.stride_b = sb;
-  g.stride_c = sc;
-  return g;
-}
-
 }  // namespace
 
 template <class T>
@@ -72,13 +60,15 @@ void angular_kernel_attention(const Context& ctx, const AngularKernelShape& s, c
     const long long rows = n - r0 < kTile ? n - r0 : kTile;
     for (long long c0 = 0; c0 < n; c0 += kTile) {
       const long long cols = n - c0 < kTile ? n - c0 : kTile;
-      cuda::gemm<T>(ctx, strided(Trans::yes, rows, cols, d, B, d, n * d, d, n * d, kTile, kTile * kTile), T(1),
-                    q + r0 * d, k + c0 * d, T(0), tile);
+      const auto scores = gemm_shape_pitched(Trans::no, Trans::yes, rows, cols, d, B, d, n * d, d, n * d, kTile,
+                                             kTile * kTile);
+      cuda::gemm<T>(ctx, scores, T(1), q + r0 * d, k + c0 * d, T(0), tile);
       collision_kernel<T><<<grid_for(B * rows * cols), kBlockThreads, 0, stream>>>(
           B, n, r0, rows, c0, cols, static_cast<double>(s.bits), inv_q, inv_k, tile);
       ATTN_CUDA_CHECK(cudaGetLastError());
-      cuda::gemm<T>(ctx, strided(Trans::no, rows, dv, cols, B, kTile, kTile * kTile, dv, n * dv, dv, n * dv), T(1),
-                    tile, v + c0 * dv, c0 == 0 ? T(0) : T(1), out + r0 * dv);
+      const auto values = gemm_shape_pitched(Trans::no, Trans::no, rows, dv, cols, B, kTile, kTile * kTile, dv,
+                                             n * dv, dv, n * dv);
+      cuda::gemm<T>(ctx, values, T(1), tile, v + c0 * dv, c0 == 0 ? T(0) : T(1), out + r0 * dv);
     }
   }
 }

@@ -68,19 +68,6 @@ __global__ void normalize_kernel(long long rows, long long dv, double eps, const
   if (lane == 0 && bad > 0) atomicAdd(bad_count, bad);
 }
 
-// A batched GEMM over all heads with explicit pitches and batch strides (row-major).
-GemmShape batched(Trans ta, Trans tb, long long m, long long n, long long k, long long batch, long long lda,
-                  long long sa, long long ldb, long long sb, long long ldc, long long sc) {
-  GemmShape g = gemm_shape(ta, tb, m, n, k, batch);
-  g.lda = lda;
-  g.ldb = ldb;
-  g.ldc = ldc;
-  g.stride_a = sa;
-  g.stride_b = sb;
-  g.stride_c = sc;
-  return g;
-}
-
 }  // namespace
 
 template <class T>
@@ -95,14 +82,15 @@ int64_t linear_attention(const Context& ctx, const LinearAttentionShape& s, cons
   const long long nm = n * m, nv = n * dv;
 
   if (!s.causal) {
-    cuda::gemm<T>(ctx, batched(Trans::yes, Trans::no, m, dv, n, B, m, nm, dv, nv, dv, m * dv), T(1), phi_k, v, T(0),
-                  state);
-    cuda::gemm<T>(ctx, batched(Trans::no, Trans::no, n, dv, m, B, m, nm, dv, m * dv, dv, nv), T(1), phi_q, state, T(0),
-                  out);
+    cuda::gemm<T>(ctx, gemm_shape_pitched(Trans::yes, Trans::no, m, dv, n, B, m, nm, dv, nv, dv, m * dv),
+                  T(1), phi_k, v, T(0), state);
+    cuda::gemm<T>(ctx, gemm_shape_pitched(Trans::no, Trans::no, n, dv, m, B, m, nm, dv, m * dv, dv, nv),
+                  T(1), phi_q, state, T(0), out);
     if (s.normalize) {
       column_sums_kernel<T><<<grid_for(B * m), kBlockThreads, 0, stream>>>(B, n, m, nm, false, phi_k, z);
       ATTN_CUDA_CHECK(cudaGetLastError());
-      cuda::gemm<T>(ctx, batched(Trans::no, Trans::no, n, 1, m, B, m, nm, 1, m, 1, n), T(1), phi_q, z, T(0), den);
+      cuda::gemm<T>(ctx, gemm_shape_pitched(Trans::no, Trans::no, n, 1, m, B, m, nm, 1, m, 1, n),
+                    T(1), phi_q, z, T(0), den);
     }
   } else {
     const long long ch = s.chunk;
@@ -113,21 +101,22 @@ int64_t linear_attention(const Context& ctx, const LinearAttentionShape& s, cons
       const T* k = phi_k + c0 * m;
       const T* vc = v + c0 * dv;
       T* o = out + c0 * dv;
-      cuda::gemm<T>(ctx, batched(Trans::no, Trans::yes, rows, rows, m, B, m, nm, m, nm, ch, ch * ch), T(1), q, k, T(0),
-                    block);
+      cuda::gemm<T>(ctx, gemm_shape_pitched(Trans::no, Trans::yes, rows, rows, m, B, m, nm, m, nm, ch, ch * ch),
+                    T(1), q, k, T(0), block);
       causal_block_kernel<T><<<grid_for(B * rows * 32), kBlockThreads, 0, stream>>>(B, rows, ch, ch * ch, n, block,
                                                                                     den + c0);
       ATTN_CUDA_CHECK(cudaGetLastError());
-      cuda::gemm<T>(ctx, batched(Trans::no, Trans::no, rows, dv, rows, B, ch, ch * ch, dv, nv, dv, nv), T(1), block, vc,
-                    T(0), o);
+      cuda::gemm<T>(ctx, gemm_shape_pitched(Trans::no, Trans::no, rows, dv, rows, B, ch, ch * ch, dv, nv, dv, nv),
+                    T(1), block, vc, T(0), o);
       if (c0 > 0) {  // the prefix state covers the rows before this chunk
-        cuda::gemm<T>(ctx, batched(Trans::no, Trans::no, rows, dv, m, B, m, nm, dv, m * dv, dv, nv), T(1), q, state,
-                      T(1), o);
+        cuda::gemm<T>(ctx, gemm_shape_pitched(Trans::no, Trans::no, rows, dv, m, B, m, nm, dv, m * dv, dv, nv),
+                      T(1), q, state, T(1), o);
         if (s.normalize)
-          cuda::gemm<T>(ctx, batched(Trans::no, Trans::no, rows, 1, m, B, m, nm, 1, m, 1, n), T(1), q, z, T(1), den + c0);
+          cuda::gemm<T>(ctx, gemm_shape_pitched(Trans::no, Trans::no, rows, 1, m, B, m, nm, 1, m, 1, n),
+                        T(1), q, z, T(1), den + c0);
       }
-      cuda::gemm<T>(ctx, batched(Trans::yes, Trans::no, m, dv, rows, B, m, nm, dv, nv, dv, m * dv), T(1), k, vc,
-                    c0 > 0 ? T(1) : T(0), state);
+      cuda::gemm<T>(ctx, gemm_shape_pitched(Trans::yes, Trans::no, m, dv, rows, B, m, nm, dv, nv, dv, m * dv),
+                    T(1), k, vc, c0 > 0 ? T(1) : T(0), state);
       if (s.normalize) {
         column_sums_kernel<T><<<grid_for(B * m), kBlockThreads, 0, stream>>>(B, rows, m, nm, c0 > 0, k, z);
         ATTN_CUDA_CHECK(cudaGetLastError());

@@ -68,18 +68,6 @@ __global__ void count_scale_kernel(long long batch, long long rows, long long dv
   }
 }
 
-GemmShape batched(Trans ta, Trans tb, long long m, long long n, long long k, long long batch, long long lda,
-                  long long sa, long long ldb, long long sb, long long ldc, long long sc) {
-  GemmShape g = gemm_shape(ta, tb, m, n, k, batch);
-  g.lda = lda;
-  g.ldb = ldb;
-  g.ldc = ldc;
-  g.stride_a = sa;
-  g.stride_b = sb;
-  g.stride_c = sc;
-  return g;
-}
-
 }  // namespace
 
 template <class T>
@@ -102,37 +90,37 @@ void nested_causal_attention(const Context& ctx, const NestedCausalShape& s, T s
     const T* vc = v + c0 * dv;
     T* o = out + c0 * dv;
     const T keep = have_state ? T(1) : T(0);
-    cuda::gemm<T>(ctx, batched(Trans::no, Trans::yes, rows, l, d, B, d, nd, d, s.pack_stride, l, ch * l), scale, kc, p,
-                  T(0), pack);
+    cuda::gemm<T>(ctx, gemm_shape_pitched(Trans::no, Trans::yes, rows, l, d, B, d, nd, d, s.pack_stride, l, ch * l),
+                  scale, kc, p, T(0), pack);
     elu_plus_one_kernel<T><<<grid_for(B * ch * l), kBlockThreads, 0, stream>>>(B * ch * l, pack);
     ATTN_CUDA_CHECK(cudaGetLastError());
-    cuda::gemm<T>(ctx, batched(Trans::no, Trans::yes, rows, rows, d, B, d, nd, d, nd, ch, ch * ch), T(1), qc, kc, T(0),
-                  block);
+    cuda::gemm<T>(ctx, gemm_shape_pitched(Trans::no, Trans::yes, rows, rows, d, B, d, nd, d, nd, ch, ch * ch),
+                  T(1), qc, kc, T(0), block);
     lower_triangle_kernel<T><<<grid_for(B * rows * rows), kBlockThreads, 0, stream>>>(B, rows, ch, block);
     ATTN_CUDA_CHECK(cudaGetLastError());
     if (have_state)
-      cuda::gemm<T>(ctx, batched(Trans::no, Trans::yes, rows, l, d, B, d, nd, d, l * d, l, ch * l), T(1), qc, state_k,
-                    T(0), logits);
-    cuda::gemm<T>(ctx, batched(Trans::no, Trans::no, rows, l, rows, B, ch, ch * ch, l, ch * l, l, ch * l), T(1), block,
-                  pack, keep, logits);
+      cuda::gemm<T>(ctx, gemm_shape_pitched(Trans::no, Trans::yes, rows, l, d, B, d, nd, d, l * d, l, ch * l),
+                    T(1), qc, state_k, T(0), logits);
+    cuda::gemm<T>(ctx, gemm_shape_pitched(Trans::no, Trans::no, rows, l, rows, B, ch, ch * ch, l, ch * l, l, ch * l),
+                  T(1), block, pack, keep, logits);
     scaled_softmax_kernel<T><<<grid_for(B * rows * 32), kBlockThreads, 0, stream>>>(B, rows, l, ch * l, c0, scale,
                                                                                    logits);
     ATTN_CUDA_CHECK(cudaGetLastError());
-    cuda::gemm<T>(ctx, batched(Trans::no, Trans::yes, rows, rows, l, B, l, ch * l, l, ch * l, ch, ch * ch), T(1), logits,
-                  pack, T(0), block);
+    cuda::gemm<T>(ctx, gemm_shape_pitched(Trans::no, Trans::yes, rows, rows, l, B, l, ch * l, l, ch * l, ch, ch * ch),
+                  T(1), logits, pack, T(0), block);
     lower_triangle_kernel<T><<<grid_for(B * rows * rows), kBlockThreads, 0, stream>>>(B, rows, ch, block);
     ATTN_CUDA_CHECK(cudaGetLastError());
-    cuda::gemm<T>(ctx, batched(Trans::no, Trans::no, rows, dv, rows, B, ch, ch * ch, dv, nv, dv, nv), T(1), block, vc,
-                  T(0), o);
+    cuda::gemm<T>(ctx, gemm_shape_pitched(Trans::no, Trans::no, rows, dv, rows, B, ch, ch * ch, dv, nv, dv, nv),
+                  T(1), block, vc, T(0), o);
     if (have_state)
-      cuda::gemm<T>(ctx, batched(Trans::no, Trans::no, rows, dv, l, B, l, ch * l, dv, l * dv, dv, nv), T(1), logits,
-                    state_v, T(1), o);
+      cuda::gemm<T>(ctx, gemm_shape_pitched(Trans::no, Trans::no, rows, dv, l, B, l, ch * l, dv, l * dv, dv, nv),
+                    T(1), logits, state_v, T(1), o);
     count_scale_kernel<T><<<grid_for(B * rows * dv), kBlockThreads, 0, stream>>>(B, rows, dv, nv, c0, o);
     ATTN_CUDA_CHECK(cudaGetLastError());
-    cuda::gemm<T>(ctx, batched(Trans::yes, Trans::no, l, d, rows, B, l, ch * l, d, nd, d, l * d), T(1), pack, kc, keep,
-                  state_k);
-    cuda::gemm<T>(ctx, batched(Trans::yes, Trans::no, l, dv, rows, B, l, ch * l, dv, nv, dv, l * dv), T(1), pack, vc,
-                  keep, state_v);
+    cuda::gemm<T>(ctx, gemm_shape_pitched(Trans::yes, Trans::no, l, d, rows, B, l, ch * l, d, nd, d, l * d),
+                  T(1), pack, kc, keep, state_k);
+    cuda::gemm<T>(ctx, gemm_shape_pitched(Trans::yes, Trans::no, l, dv, rows, B, l, ch * l, dv, nv, dv, l * dv),
+                  T(1), pack, vc, keep, state_v);
   }
 }
 
