@@ -1,7 +1,9 @@
 // Counter-based random numbers (Philox4x32-10, Salmon et al. 2011). A stream is keyed by
 // (seed, case key, purpose): the same key always yields the same numbers, element i of a stream
 // depends only on (key, i), so fills are reproducible regardless of threads, and a GPU backend
-// that copies host-drawn numbers sees exactly what the CPU saw.
+// that copies host-drawn numbers sees exactly what the CPU saw. The generator's arithmetic is in
+// core/philox.hpp, which device code also compiles: a CUDA op drawing from the same (key, index)
+// gets the same numbers (normals to ~1 ulp: the device's log and cos are not glibc's).
 #pragma once
 
 #include <array>
@@ -23,9 +25,9 @@ class Rng {
 
   // Element `index` of the stream as 32 random bits.
   uint32_t bits(uint64_t index) const;
-  // Uniform in (0, 1), never exactly 0 or 1 (safe for logs).
+  // Uniform in (0, 1], never 0 (safe for logs); exactly 1 with probability 2^-53 (core/philox.hpp).
   double uniform(uint64_t index) const;
-  // Standard normal, by Box-Muller on elements 2*index and 2*index+1.
+  // Standard normal, by Box-Muller on uniforms 2*index and 2*index+1.
   double normal(uint64_t index) const;
 
   // Fill out[0..n) with stream elements offset..offset+n. OpenMP-parallel for large n.
