@@ -8,6 +8,7 @@
 
 #include "ops/cpu/fft.hpp"
 #include "ops/cpu/fft_direct.hpp"
+#include "ops/cuda/fft.hpp"
 #include "ops/dispatch.hpp"
 
 namespace attn::ops {
@@ -19,8 +20,12 @@ void check(const FftShape& s, const void* a, const void* b, const char* op) {
   ATTN_CHECK(a != nullptr && b != nullptr && a != b, std::string(op) + ": null or aliased operands");
 }
 
-void check_bins(const FftShape& s, const int64_t* bins, int64_t count, bool distinct, const char* op) {
+// The bin list lives on ctx.device: on the GPU only its size and pointer are checked here (reading
+// it would be a device barrier in every forward); the kernels skip or poison an out-of-range bin.
+void check_bins(const Context& ctx, const FftShape& s, const int64_t* bins, int64_t count, bool distinct,
+                const char* op) {
   ATTN_CHECK(count >= 0 && (count == 0 || bins != nullptr), std::string(op) + ": bad bin list");
+  if (ctx.device != Device::cpu) return;
   for (int64_t m = 0; m < count; ++m)
     ATTN_CHECK(bins[m] >= 0 && bins[m] < s.bins(), std::string(op) + ": bin index out of range");
   if (!distinct) return;
@@ -32,6 +37,16 @@ void check_bins(const FftShape& s, const int64_t* bins, int64_t count, bool dist
 
 std::size_t fft_scratch_bytes(const FftShape& s, std::size_t real_elem_bytes, int threads, int64_t bins) {
   return cpu::fft_scratch_elems(s, threads, bins) * real_elem_bytes;
+}
+
+std::size_t fft_scratch_bytes_cuda(const FftShape& s, std::size_t real_elem_bytes, bool spectrum) {
+  const std::size_t spectrum_bytes =
+      spectrum ? static_cast<std::size_t>(s.batch * s.channels * s.pitch()) * 2 * real_elem_bytes : 0;
+#if ATTNBENCH_HAVE_CUDA
+  return spectrum_bytes + cuda::fft_work_area_bytes(s, real_elem_bytes == sizeof(double));
+#else
+  return spectrum_bytes;
+#endif
 }
 
 double fft_bins_flops(const FftShape& s, int64_t count) {
@@ -52,38 +67,41 @@ int64_t fft_fast_length(int64_t n) {
 template <class T>
 void prepare_fft(const Context& ctx, const FftShape& s, int64_t bins) {
   ATTN_CHECK(s.batch > 0 && s.n > 0 && s.channels > 0, "prepare_fft: sizes must be positive");
-  if (bins >= 0 && cpu::prefer_direct_bins(s, bins)) return;  // direct sums: no FFTW plan to make
-  ATTN_DISPATCH_CPU_ONLY(ctx, "prepare_fft", cpu::prepare_fft<T>(ctx, s));
+  // CPU direct sums make no FFTW plan; the GPU always runs the FFT.
+  if (ctx.device == Device::cpu && bins >= 0 && cpu::prefer_direct_bins(s, bins)) return;
+  ATTN_DISPATCH(ctx, "prepare_fft", cpu::prepare_fft<T>(ctx, s), cuda::prepare_fft<T>(ctx, s));
 }
 
 template <class T>
 void rfft_rows(const Context& ctx, const FftShape& s, const T* x, std::complex<T>* xhat) {
   check(s, x, xhat, "rfft_rows");
-  ATTN_DISPATCH_CPU_ONLY(ctx, "rfft_rows", cpu::rfft_rows(ctx, s, x, xhat));
+  ATTN_DISPATCH(ctx, "rfft_rows", cpu::rfft_rows(ctx, s, x, xhat), cuda::rfft_rows(ctx, s, x, xhat));
 }
 
 template <class T>
 void irfft_rows(const Context& ctx, const FftShape& s, std::complex<T>* xhat, T* x) {
   check(s, x, xhat, "irfft_rows");
-  ATTN_DISPATCH_CPU_ONLY(ctx, "irfft_rows", cpu::irfft_rows(ctx, s, xhat, x));
+  ATTN_DISPATCH(ctx, "irfft_rows", cpu::irfft_rows(ctx, s, xhat, x), cuda::irfft_rows(ctx, s, xhat, x));
 }
 
 template <class T>
 void rfft_bins(const Context& ctx, const FftShape& s, const T* x, const int64_t* bins, int64_t count,
                std::complex<T>* out) {
   check(s, x, out, "rfft_bins");
-  check_bins(s, bins, count, false, "rfft_bins");
+  check_bins(ctx, s, bins, count, false, "rfft_bins");
   ATTN_CHECK(ctx.workspace != nullptr, "rfft_bins: the context needs a workspace");
-  ATTN_DISPATCH_CPU_ONLY(ctx, "rfft_bins", cpu::rfft_bins(ctx, s, x, bins, count, out));
+  ATTN_DISPATCH(ctx, "rfft_bins", cpu::rfft_bins(ctx, s, x, bins, count, out),
+                cuda::rfft_bins(ctx, s, x, bins, count, out));
 }
 
 template <class T>
 void irfft_bins(const Context& ctx, const FftShape& s, const int64_t* bins, int64_t count,
                 const std::complex<T>* yhat, T* x, const T* bias) {
   check(s, x, yhat, "irfft_bins");
-  check_bins(s, bins, count, true, "irfft_bins");
+  check_bins(ctx, s, bins, count, true, "irfft_bins");
   ATTN_CHECK(ctx.workspace != nullptr, "irfft_bins: the context needs a workspace");
-  ATTN_DISPATCH_CPU_ONLY(ctx, "irfft_bins", cpu::irfft_bins(ctx, s, bins, count, yhat, x, bias));
+  ATTN_DISPATCH(ctx, "irfft_bins", cpu::irfft_bins(ctx, s, bins, count, yhat, x, bias),
+                cuda::irfft_bins(ctx, s, bins, count, yhat, x, bias));
 }
 
 template <class T>
@@ -93,7 +111,8 @@ void fft_convolve_rows(const Context& ctx, const FftShape& s, int64_t sets, cons
   ATTN_CHECK(khat != nullptr && sets > 0 && s.batch % sets == 0,
              "fft_convolve_rows: null kernel spectrum or batch not a multiple of sets");
   ATTN_CHECK(ctx.workspace != nullptr, "fft_convolve_rows: the context needs a workspace");
-  ATTN_DISPATCH_CPU_ONLY(ctx, "fft_convolve_rows", cpu::fft_convolve_rows(ctx, s, sets, khat, x, y));
+  ATTN_DISPATCH(ctx, "fft_convolve_rows", cpu::fft_convolve_rows(ctx, s, sets, khat, x, y),
+                cuda::fft_convolve_rows(ctx, s, sets, khat, x, y));
 }
 
 #define ATTN_FFT_INSTANTIATE(T)                                                                                   \

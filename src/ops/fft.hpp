@@ -1,5 +1,5 @@
 // Real FFTs along the sequence axis of [batch, rows, channels] row-major data (channels fastest):
-// every (batch, channel) column is one transform. FFTW on the CPU (cuFFT later), unnormalized like
+// every (batch, channel) column is one transform. FFTW on the CPU, cuFFT on the GPU, unnormalized like
 // numpy's rfft / irfft(norm="backward") without the 1/n: irfft(rfft(x)) = n x.
 //
 // Full spectra are stored channel-major, [batch, channels, pitch] complex with bins() valid entries
@@ -7,7 +7,9 @@
 // [N, d] tensor touch one cache line per element and ran 3-5x slower at N = 64K (measured). The
 // mixers that use only a few bins (FNO, FEDformer) take them through rfft_bins / irfft_bins, which
 // never materialize the full spectrum; S4's convolution is one fused op (fft_convolve_rows). Both
-// keep the memory traffic at one read of the input and one write of the output.
+// keep the memory traffic at one read of the input and one write of the output. On the GPU the bin
+// ops do go through a full spectrum in scratch (cuFFT, then a gather / scatter of the bins). Bin lists
+// (`bins`) live on ctx.device like the data; on the GPU only their size is checked (ops/fft.cpp).
 #pragma once
 
 #include <complex>
@@ -34,7 +36,8 @@ struct FftShape {
 // Makes the FFTW plans the transforms below use for this shape (FFTW_MEASURE: milliseconds for small
 // n, seconds at n = 64K, once per process). A method calls it from prepare(), so planning counts as
 // set-up, not as the first forward; the transforms plan by themselves when it was not called. With
-// `bins` >= 0 it plans only if rfft_bins / irfft_bins with that many bins will run FFTs.
+// `bins` >= 0 it plans only if rfft_bins / irfft_bins with that many bins will run FFTs. On the GPU
+// it makes the cuFFT plans (R2C and C2R over all batch x channels columns; every bin op runs FFTs).
 template <class T>
 void prepare_fft(const Context& ctx, const FftShape& s, int64_t bins = -1);
 
@@ -72,6 +75,14 @@ void fft_convolve_rows(const Context& ctx, const FftShape& s, int64_t sets, cons
 // Workspace rfft_bins / irfft_bins with `bins` selected bins, or fft_convolve_rows (bins = -1), take
 // from ctx.ws() with `threads` threads (rfft_rows and irfft_rows work in the spectrum itself).
 std::size_t fft_scratch_bytes(const FftShape& s, std::size_t real_elem_bytes, int threads, int64_t bins = -1);
+
+// The same on the GPU, whose ops take from ctx.ws(): the full spectrum "fft.spectrum" ([batch,
+// channels, pitch] complex) when `spectrum` (rfft_bins, irfft_bins, fft_convolve_rows; not
+// rfft_rows / irfft_rows, which work in the caller's spectrum), plus cuFFT's work area
+// "fft.cufft_work" for this shape's plans (asked of cuFFT, which plans the shape once; one buffer
+// shared by every shape, so a method with several shapes holds the largest). Without a device or a
+// CUDA backend the work area counts 0.
+std::size_t fft_scratch_bytes_cuda(const FftShape& s, std::size_t real_elem_bytes, bool spectrum);
 
 // Floating-point operations of one rfft_bins or irfft_bins call with `count` bins, as the CPU runs
 // it (direct sums: 4 count n per column; FFT: 2.5 n log2 n per column).

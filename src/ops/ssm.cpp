@@ -4,6 +4,7 @@
 #include <string>
 
 #include "ops/cpu/ssm.hpp"
+#include "ops/cuda/ssm.hpp"
 #include "ops/dispatch.hpp"
 
 namespace attn::ops {
@@ -20,7 +21,8 @@ void ssm_kernel(const Context& ctx, const SsmShape& s, const std::complex<double
                 const std::complex<double>* ct, T* kernel, const T* lag0) {
   check(s, "ssm_kernel");
   ATTN_CHECK(log_z && ct && kernel, "ssm_kernel: null operand");
-  ATTN_DISPATCH_CPU_ONLY(ctx, "ssm_kernel", cpu::ssm_kernel(ctx, s, log_z, ct, kernel, lag0));
+  ATTN_DISPATCH(ctx, "ssm_kernel", cpu::ssm_kernel(ctx, s, log_z, ct, kernel, lag0),
+                cuda::ssm_kernel(ctx, s, log_z, ct, kernel, lag0));
 }
 
 template <class T>
@@ -28,6 +30,7 @@ void ssm_recurrence(const Context& ctx, const SsmShape& s, const std::complex<do
                     const std::complex<double>* ct, const T* d, const T* u, T* y) {
   check(s, "ssm_recurrence");
   ATTN_CHECK(log_z && ct && u && y && u != y, "ssm_recurrence: null or aliased operand");
+  // CPU only: the own-exact reference, which runs on the host for GPU cases too.
   ATTN_DISPATCH_CPU_ONLY(ctx, "ssm_recurrence", cpu::ssm_recurrence(ctx, s, log_z, ct, d, u, y));
 }
 
