@@ -26,6 +26,7 @@
 // query), so the block size does not change them.
 #include <algorithm>
 #include <cmath>
+#include <numeric>
 #include <vector>
 
 #include "core/device_memory.hpp"
@@ -74,6 +75,16 @@ class RandomizedAttention final : public Method {
  public:
   explicit RandomizedAttention(const MethodConfig& c) : config_(c) {}
 
+  // Query positions 0..R-1, shared by every block (its gathers read from row r0 on): copied once
+  // here rather than per block in forward, where copy_bytes would be a device barrier.
+  void prepare(Context& ctx) override {
+    const int64_t rows = block_rows(config_.shape, config_.params);
+    std::vector<int64_t> host_rows(static_cast<size_t>(rows));
+    std::iota(host_rows.begin(), host_rows.end(), int64_t{0});
+    rows_idx_ = ctx.ws().get<int64_t>("ra.rows", rows);
+    copy_bytes(rows_idx_, ctx.device, host_rows.data(), Device::cpu, host_rows.size() * sizeof(int64_t));
+  }
+
   void forward(Context& ctx, const Tensor& q, const Tensor& k, const Tensor& v, Tensor& out) override {
     const auto& s = config_.shape;
     const auto& p = config_.params;
@@ -87,7 +98,6 @@ class RandomizedAttention final : public Method {
     float* logits = ws.get<float>("ra.logits", bh * rows * n);
     float* omega = ws.get<float>("ra.omega", bh * rows * d);
     float* key_bias = ws.get<float>("ra.key_bias", bh * n);
-    int64_t* rows_idx = ws.get<int64_t>("ra.rows", rows);
     int64_t* picks = center == Center::sampled ? ws.get<int64_t>("ra.picks", bh * rows) : nullptr;
     float* key_mean = center == Center::mean_key ? ws.get<float>("ra.key_mean", bh * n * d) : nullptr;
     float* base = center != Center::sampled ? ws.get<float>("ra.omega_base", bh * rows * d) : nullptr;
@@ -99,15 +109,13 @@ class RandomizedAttention final : public Method {
 
     // Every block buffer is dense [bh, r, .] for the current block's r rows. The draws of (sample t,
     // head b, query i) sit at stream element (t bh + b) N + i (noise: times d), whatever the blocks.
-    std::vector<int64_t> host_rows(static_cast<size_t>(rows));
     for (int64_t r0 = 0; r0 < n; r0 += rows) {
       const int64_t r = std::min(rows, n - r0);
       const ops::SoftmaxShape sm{.rows = r, .cols = n, .ld = n, .stride = r * n, .batch = bh,
                                  .causal = s.causal, .causal_offset = r0};
+      // Own rows r0 + i of each head: positions i read from row r0 on (heads still n rows apart).
       const ops::GatherShape own{.batch = bh, .src_rows = n, .count = r, .dim = d, .shared_index = true};
       const ops::GatherShape picked{.batch = bh, .src_rows = n, .count = r, .dim = d};
-      for (int64_t i = 0; i < r; ++i) host_rows[i] = r0 + i;
-      copy_bytes(rows_idx, ctx.device, host_rows.data(), Device::cpu, static_cast<size_t>(r) * sizeof(int64_t));
 
       if (center != Center::mean_key) {  // pi = softmax(x y^T) for this block of queries
         auto scores = ops::gemm_shape(Trans::no, Trans::yes, r, n, d, bh);
@@ -116,9 +124,9 @@ class RandomizedAttention final : public Method {
         ops::softmax_rows<float>(ctx, sm, 1.0f, pi);
       }
       if (base) {  // the deterministic centres: x_n + mean k or x_n + E_pi[k], once per block
-        ops::gather_rows<float>(ctx, own, rows_idx, q.ptr<float>(), scale, 0.0f, base);
+        ops::gather_rows<float>(ctx, own, rows_idx_, q.ptr<float>() + r0 * d, scale, 0.0f, base);
         if (center == Center::mean_key)
-          ops::gather_rows<float>(ctx, own, rows_idx, key_mean, scale, 1.0f, base);
+          ops::gather_rows<float>(ctx, own, rows_idx_, key_mean + r0 * d, scale, 1.0f, base);
         else
           ops::gemm<float>(ctx, ops::gemm_shape(Trans::no, Trans::no, r, d, n, bh), scale, pi, k.ptr<float>(), 1.0f,
                            base);
@@ -126,7 +134,7 @@ class RandomizedAttention final : public Method {
       for (int64_t t = 0; t < samples; ++t) {
         // omega = x_n + centre + noise, [bh, r, d].
         if (center == Center::sampled) {
-          ops::gather_rows<float>(ctx, own, rows_idx, q.ptr<float>(), scale, 0.0f, omega);
+          ops::gather_rows<float>(ctx, own, rows_idx_, q.ptr<float>() + r0 * d, scale, 0.0f, omega);
           for (int64_t b = 0; b < bh; ++b)
             ops::sample_categorical_rows<float>(ctx, {.batch = 1, .n = n, .count = r}, pi + b * r * n, pick_rng,
                                                 static_cast<uint64_t>((t * bh + b) * n + r0), picks + b * r);
@@ -152,6 +160,7 @@ class RandomizedAttention final : public Method {
 
  private:
   MethodConfig config_;
+  int64_t* rows_idx_ = nullptr;
 };
 
 void apply_ra_budget(const Budget& budget, const CaseShape&, const std::vector<std::string>& explicit_params,

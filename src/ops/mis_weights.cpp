@@ -2,6 +2,7 @@
 #include "ops/mis_weights.hpp"
 
 #include "ops/cpu/mis_weights.hpp"
+#include "ops/cuda/mis_weights.hpp"
 #include "ops/dispatch.hpp"
 
 namespace attn::ops {
@@ -11,7 +12,8 @@ void mis_weights(const Context& ctx, const MisShape& s, const T* lq, const T* ls
   ATTN_CHECK(s.batch > 0 && s.proposals > 0 && s.queries > 0 && s.samples > 0, "mis_weights: sizes must be positive");
   ATTN_CHECK(lq && lse_k && lmu && out, "mis_weights: null operand");
   ATTN_CHECK(aux != nullptr || s.kind == MisKind::bh, "mis_weights: opt and biased need the aux matrix");
-  ATTN_DISPATCH_CPU_ONLY(ctx, "mis_weights", cpu::mis_weights(ctx, s, lq, lse_k, lmu, aux, out));
+  ATTN_DISPATCH(ctx, "mis_weights", cpu::mis_weights(ctx, s, lq, lse_k, lmu, aux, out),
+                cuda::mis_weights(ctx, s, lq, lse_k, lmu, aux, out));
 }
 
 template void mis_weights<float>(const Context&, const MisShape&, const float*, const float*, const float*,
