@@ -327,7 +327,8 @@ TEST(OpsCudaSpectral, ScratchEstimateMatchesWorkspace) {
     if (spectrum) {
       fft_convolve_rows<float>(gpu.ctx, s, 2, xhat.ptr, x.ptr, y.ptr);
     } else {
-      rfft_rows<float>(gpu.ctx, s, x.ptr, xhat.ptr);
+      rfft_rows<float>(gpu.ctx, s, x.ptr, xhat.ptr);  // both plans: the estimate holds the larger work area
+      irfft_rows<float>(gpu.ctx, s, xhat.ptr, y.ptr);
     }
     gpu.sync();
     EXPECT_EQ(gpu.ws.current_bytes() - before, fft_scratch_bytes_cuda(s, sizeof(float), spectrum))
