@@ -31,7 +31,11 @@ namespace attn::ops::cuda {
 namespace {
 
 constexpr int kItems = 8;                          // consecutive entries per thread in a chunk
-constexpr int kChunk = kBlockThreads * kItems;     // entries staged per chunk (16 KiB of doubles)
+constexpr int kChunk = kBlockThreads * kItems;     // entries staged per chunk (18 KiB of doubles, padded)
+
+// Shared-memory slot of chunk entry j: one pad double after every kItems, so the threads of a warp,
+// each reading its own kItems consecutive entries, hit different banks (stride 9, not 8, doubles).
+__device__ __forceinline__ int padded(int j) { return j + j / kItems; }
 
 template <class T>
 __global__ void gumbel_keys_kernel(long long total, const T* weight_a, const T* weight_b, double floor, uint64_t key,
@@ -107,7 +111,7 @@ __device__ long long block_max(long long v, long long* slots) { return -block_mi
 template <class T>
 __global__ void __launch_bounds__(kBlockThreads)
     categorical_kernel(long long rows, long long n, const T* probs, uint64_t key, uint64_t offset, int64_t* idx) {
-  __shared__ double stage[kChunk];
+  __shared__ double stage[kChunk + kChunk / kItems];
   __shared__ double sum_slots[kWarpsPerBlock];
   __shared__ long long index_slots[kWarpsPerBlock];
   for (long long r = blockIdx.x; r < rows; r += gridDim.x) {  // the same r for the whole block
@@ -120,22 +124,25 @@ __global__ void __launch_bounds__(kBlockThreads)
     for (long long c0 = 0; c0 < n; c0 += kChunk) {
       const int len = static_cast<int>(n - c0 < kChunk ? n - c0 : kChunk);
       __syncthreads();  // everyone is done with the previous chunk's stage
-      for (int j = threadIdx.x; j < len; j += blockDim.x) stage[j] = static_cast<double>(p[c0 + j]);
+      for (int j = threadIdx.x; j < len; j += blockDim.x) stage[padded(j)] = static_cast<double>(p[c0 + j]);
       __syncthreads();
-      const int j0 = threadIdx.x * kItems, j1 = j0 + kItems < len ? j0 + kItems : len;
+      const int j0 = threadIdx.x * kItems;
+      double v[kItems];
       double mine = 0;
-      for (int j = j0; j < j1; ++j) mine += stage[j];
+#pragma unroll
+      for (int i = 0; i < kItems; ++i) {
+        v[i] = j0 + i < len ? stage[padded(j0 + i)] : 0.0;
+        mine += v[i];  // entries past the row are 0 and change nothing below
+      }
       double chunk_total = 0;
       double acc = base + block_exclusive_scan(mine, sum_slots, &chunk_total);
       long long found = LLONG_MAX, positive = -1;
-      for (int j = j0; j < j1; ++j) {
-        const double v = stage[j];
-        if (v > 0) positive = c0 + j;
-        acc += v;
-        if (acc > u && v > 0) {
-          found = c0 + j;
-          break;
-        }
+#pragma unroll
+      for (int i = 0; i < kItems; ++i) {
+        if (found != LLONG_MAX) continue;  // the CPU stops at its pick
+        if (v[i] > 0) positive = c0 + j0 + i;
+        acc += v[i];
+        if (acc > u && v[i] > 0) found = c0 + j0 + i;
       }
       const long long chunk_last = block_max(positive, index_slots);
       if (chunk_last > last_positive) last_positive = chunk_last;
