@@ -4,6 +4,9 @@
 // fp32 rounded to the type, softmax in fp32, P rounded, O = P V in fp32, O rounded (what a
 // framework's unfused fp16 attention computes). The fp32 LSE must match the fp64 one. Masks, key
 // lengths and block layouts as for fp32. On the CPU the 16-bit entry says unsupported, naming the op.
+// The unfused 16-bit path `exact` runs on the GPU (GemmEx, the 16-bit row softmax, GemmEx) is that
+// plain implementation: it must agree with the host version to within the type's rounding, and the
+// fused kernel stays within twice its error.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -17,6 +20,8 @@
 #include "cuda_testing.hpp"
 #include "ops/block_layout.hpp"
 #include "ops/flash_attention.hpp"
+#include "ops/gemm.hpp"
+#include "ops/softmax.hpp"
 #include "ops_testing.hpp"
 
 namespace attn::ops {
@@ -139,6 +144,68 @@ void half_case(CudaSession& session, const HalfCase& c) {
   if (!lse_ref.empty()) EXPECT_LT(testing::nmse(lse_got, lse_ref), 1e-7) << "lse " << describe(c);
 }
 
+// Q K^T and P V through cuBLAS GemmEx in H with fp32 accumulation, the softmax in fp32 rounded to H.
+template <class H>
+std::vector<float> unfused_on_gpu(testing::GpuCase& gpu, const HalfCase& c, const DeviceVector<H>& q,
+                                  const DeviceVector<H>& k, const DeviceVector<H>& v) {
+  const int64_t n = c.n, d = c.d;
+  DeviceVector<H> scores(static_cast<std::size_t>(c.batch * n * n), typename DeviceVector<H>::Uninitialized{});
+  DeviceVector<H> out(static_cast<std::size_t>(c.batch * n * d), typename DeviceVector<H>::Uninitialized{});
+  gemm(gpu.ctx, gemm_shape(Trans::no, Trans::yes, n, n, d, c.batch), 1.0f, q.ptr, k.ptr, 0.0f, scores.ptr);
+  const SoftmaxShape sm{.rows = n, .cols = n, .ld = n, .stride = n * n, .batch = c.batch, .causal = c.mask.causal};
+  softmax_rows(gpu.ctx, sm, 1.0f / std::sqrt(float(d)), scores.ptr);
+  gemm(gpu.ctx, gemm_shape(Trans::no, Trans::no, n, d, n, c.batch), 1.0f, scores.ptr, v.ptr, 0.0f, out.ptr);
+  gpu.sync();
+  std::vector<float> got;
+  for (const H& h : out.to_host()) got.push_back(to_float(h));
+  return got;
+}
+
+template <class H>
+void unfused_case(CudaSession& session, const HalfCase& c) {
+  testing::CpuCase cpu(2);
+  testing::GpuCase gpu(session);
+  const int64_t n = c.n, d = c.d;
+  auto rounded = [](std::vector<float> x) {
+    for (float& e : x) e = round_h<H>(e);
+    return x;
+  };
+  const auto q = rounded(testing::normal_vector<float>(c.batch * n * d, 4, "q", 1.5));
+  const auto k = rounded(testing::normal_vector<float>(c.batch * n * d, 4, "k", 1.5));
+  const auto v = rounded(testing::normal_vector<float>(c.batch * n * d, 4, "v"));
+  auto to_16 = [](const std::vector<float>& x) {
+    std::vector<H> h(x.size());
+    for (std::size_t i = 0; i < x.size(); ++i) h[i] = to_h<H>(x[i]);
+    return h;
+  };
+  DeviceVector<H> dq(to_16(q)), dk(to_16(k)), dv(to_16(v)), dfused(q.size());
+  FlashShape s{.batch = c.batch, .seq_len = n, .head_dim = d, .mask = c.mask};
+  s.tiles = default_flash_tiles(d);
+  std::vector<double> qd(q.begin(), q.end()), kd(k.begin(), k.end()), vd(v.begin(), v.end()), ref(qd.size());
+  flash_attention<double>(cpu.ctx, s, 1.0 / std::sqrt(double(d)), qd.data(), kd.data(), vd.data(), ref.data());
+  const auto got = unfused_on_gpu<H>(gpu, c, dq, dk, dv);
+  const auto plain = plain_attention<H>(c, n, q, k, v, [&](int64_t, int64_t i, int64_t j) { return c.mask.allows(i, j); });
+  const double plain_err = testing::rel_fro(plain, ref), err = testing::rel_fro(got, ref);
+  // Summation order differs (cuBLAS vs a loop), so a value near a rounding boundary may round the
+  // other way: within half the type's own error of the host version, and no less accurate overall.
+  EXPECT_LE(testing::rel_fro(got, plain), 0.5 * plain_err + 1e-7) << describe(c);
+  EXPECT_LE(err, 1.1 * plain_err + 1e-7) << describe(c) << " unfused " << err << " plain " << plain_err;
+  flash_attention(gpu.ctx, s, 1.0f / std::sqrt(float(d)), dq.ptr, dk.ptr, dv.ptr, dfused.ptr);
+  gpu.sync();
+  std::vector<float> fused;
+  for (const H& h : dfused.to_host()) fused.push_back(to_float(h));
+  EXPECT_LE(testing::rel_fro(fused, ref), 2 * err + 1e-7) << describe(c) << " fused vs the unfused GPU path";
+}
+
+template <class H>
+void all_unfused_cases(CudaSession& session) {
+  AttentionMask causal;
+  causal.causal = true;
+  for (int64_t n : {1, 97, 256, 1025})
+    for (int64_t d : {40, 64, 128})
+      for (const AttentionMask& m : {AttentionMask{}, causal}) unfused_case<H>(session, {.n = n, .d = d, .mask = m});
+}
+
 template <class H>
 void all_cases(CudaSession& session) {
   AttentionMask causal;
@@ -165,6 +232,36 @@ TEST(OpsCudaFlashHalf, Bf16WithinTwiceThePlainBf16Error) {
   ATTN_SKIP_WITHOUT_GPU();
   CudaSession session;
   all_cases<BFloat16>(session);
+}
+
+TEST(OpsCudaFlashHalf, UnfusedFp16PathIsThePlainImplementation) {
+  ATTN_SKIP_WITHOUT_GPU();
+  CudaSession session;
+  all_unfused_cases<Half>(session);
+}
+
+TEST(OpsCudaFlashHalf, UnfusedBf16PathIsThePlainImplementation) {
+  ATTN_SKIP_WITHOUT_GPU();
+  CudaSession session;
+  all_unfused_cases<BFloat16>(session);
+}
+
+TEST(OpsCudaFlashHalf, SoftmaxOnTheCpuSaysUnsupportedNamingTheOp) {
+  testing::CpuCase cpu(1);
+  std::vector<Half> x(16);
+  std::vector<BFloat16> y(16);
+  const SoftmaxShape s{.rows = 4, .cols = 4, .ld = 4, .stride = 16};
+  EXPECT_THROW(
+      {
+        try {
+          softmax_rows(cpu.ctx, s, 1.0f, x.data());
+        } catch (const UnsupportedError& e) {
+          EXPECT_NE(std::string(e.what()).find("softmax_rows"), std::string::npos) << e.what();
+          throw;
+        }
+      },
+      UnsupportedError);
+  EXPECT_THROW(softmax_rows(cpu.ctx, s, 1.0f, y.data()), UnsupportedError);
 }
 
 TEST(OpsCudaFlashHalf, CpuSaysUnsupportedNamingTheOp) {

@@ -31,7 +31,7 @@ TEST(RunnerDtypes, OnlyMethodsWithA16BitPathRunFp16Cases) {
   ASSERT_EQ(spec.cases.size(), 6u);
   for (const Case& c : spec.cases) {
     const auto why = static_precheck(c);
-    if (c.method == "flash") {
+    if (c.method == "flash" || c.method == "exact") {
       EXPECT_FALSE(why.has_value()) << c.id << ": " << why->reason;
     } else {
       ASSERT_TRUE(why.has_value()) << c.id;
@@ -41,6 +41,26 @@ TEST(RunnerDtypes, OnlyMethodsWithA16BitPathRunFp16Cases) {
     }
   }
   (void)find_case(spec, "flash");
+}
+
+// The estimate follows the case: 16-bit scores are half the bytes, and on the GPU heads are batched
+// into one product while their scores fit 1 GiB (on the CPU one head per thread).
+TEST(RunnerDtypes, ExactWorkspaceEstimateFollowsDeviceAndDtype) {
+  const Spec spec = parse_spec_text(R"({"name": "est", "devices": ["cpu", "cuda"],
+      "inputs": {"distribution": "gaussian", "seq_len": 4096, "head_dim": 64, "heads": 16, "dtype": ["fp32", "fp16"]},
+      "methods": [{"name": "exact"}]})",
+                                    "t.json");
+  ASSERT_EQ(spec.cases.size(), 4u);
+  const double n2 = 4096.0 * 4096.0;
+  for (const Case& c : spec.cases) {
+    const double est = c.info->workspace_bytes(c.shape(), c.params, 2);
+    if (c.device == Device::cpu) {
+      if (c.input.dtype == DType::f32) EXPECT_EQ(est, 4 * n2) << c.id;  // N > 2048: one head at a time
+    } else {
+      // 16 heads of 4096^2: 64 MiB each in fp32 (all 16 fit 1 GiB), 32 MiB in fp16.
+      EXPECT_EQ(est, 16 * n2 * static_cast<double>(dtype_size(c.input.dtype))) << c.id;
+    }
+  }
 }
 
 TEST(RunnerDtypes, SixteenBitInputsOnTheHostAreRefused) {

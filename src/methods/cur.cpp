@@ -77,7 +77,7 @@ class Cur final : public Method {
 
 void apply_cur_budget(const Budget& budget, const CaseShape& s, const std::vector<std::string>& explicit_params,
                       ParamSet& p, Realized& r) {
-  const int64_t m = apply_rank_within_seq_len(budget, explicit_params, p, "samples", s.seq_len);
+  apply_rank_within_seq_len(budget, explicit_params, p, "samples", s.seq_len);
   const CurPlan plan = plan_of(p);
   r.rank = std::min(plan.rows, plan.cols);
   const double n = static_cast<double>(s.seq_len), sr = static_cast<double>(plan.rows),

@@ -5,14 +5,20 @@
 // Complexity: 4 N^2 d FLOPs per head; memory N^2 floats (one head at a time, scores and
 // probabilities share the buffer so the peak is not doubled).
 // Exactness: equals the fp64 reference within fp32 rounding, causal and not.
+// dtypes: fp32 everywhere; fp16 / bf16 on the GPU as frameworks run "math" attention in half
+// precision: Q K^T on tensor cores (fp32 accumulation) stored in the dtype, the softmax reduced in
+// fp32 and stored in the dtype, P V on tensor cores. This is the plain same-precision implementation
+// the fused 16-bit kernel (flash) is compared with.
 // Parameters: none.
 // Deviations: none. Large heads (N > 2048) run one after another so each GEMM and softmax uses every
 // thread and only one N x N buffer exists; small heads run `threads` at a time as one batched
 // product (one head per thread, single-threaded BLAS): threaded BLAS on a 512 x 512 x 64 product
-// spends more time synchronizing than multiplying (2 threads were 2x slower than 1 at N=512).
+// spends more time synchronizing than multiplying (2 threads were 2x slower than 1 at N=512). On the
+// GPU heads are batched into one strided cuBLAS call while their score matrices fit 1 GiB.
 #include <algorithm>
 #include <cmath>
 
+#include "core/half.hpp"
 #include "methods/registry.hpp"
 #include "metrics/flops.hpp"
 #include "ops/gemm.hpp"
@@ -21,8 +27,16 @@
 namespace attn {
 namespace {
 
-// Heads that share one batched GEMM: one per thread while a score matrix is at most 16 MiB.
+// Heads that share one batched GEMM. CPU: one per thread while a score matrix is at most 16 MiB.
+// GPU: as many as keep the group's scores within 1 GiB (at least one): a batched product fills the
+// device where one head of a short sequence would not.
 int64_t heads_per_group(const CaseShape& s, int threads) {
+  if (s.device == Device::cuda) {
+    constexpr double kMaxGroupScoreBytes = 1024.0 * 1024.0 * 1024.0;
+    const double head_bytes = static_cast<double>(dtype_size(s.dtype)) * static_cast<double>(s.seq_len) *
+                              static_cast<double>(s.seq_len);
+    return std::clamp<int64_t>(static_cast<int64_t>(kMaxGroupScoreBytes / head_bytes), 1, s.heads_total());
+  }
   constexpr int64_t kMaxGroupedSeqLen = 2048;
   if (threads <= 1 || s.seq_len > kMaxGroupedSeqLen) return 1;
   return std::min<int64_t>(s.heads_total(), threads);
@@ -33,22 +47,37 @@ class ExactAttention final : public Method {
   explicit ExactAttention(const MethodConfig& c) : shape_(c.shape) {}
 
   void forward(Context& ctx, const Tensor& q, const Tensor& k, const Tensor& v, Tensor& out) override {
+    switch (q.dtype) {
+      case DType::f16:  // tensor cores, fp32 accumulation (GPU only: the ops refuse the CPU)
+        run<Half>(ctx, q, k, v, out);
+        return;
+      case DType::bf16:
+        run<BFloat16>(ctx, q, k, v, out);
+        return;
+      default:
+        run<float>(ctx, q, k, v, out);
+    }
+  }
+
+ private:
+  // S: the element type of Q, K, V, the scores and the output; scale and GEMM factors stay fp32.
+  template <class S>
+  void run(Context& ctx, const Tensor& q, const Tensor& k, const Tensor& v, Tensor& out) const {
     const int64_t n = shape_.seq_len, d = shape_.head_dim, bh = shape_.heads_total();
     const int64_t group = heads_per_group(shape_, ctx.threads);
-    float* scores = ctx.ws().get<float>("exact.scores", group * n * n);
+    S* scores = ctx.ws().get<S>("exact.scores", group * n * n);
     const float scale = 1.0f / std::sqrt(static_cast<float>(d));
     for (int64_t h0 = 0; h0 < bh; h0 += group) {
       const int64_t g = std::min(group, bh - h0);
       const auto qk = ops::gemm_shape(ops::Trans::no, ops::Trans::yes, n, n, d, g);
       const auto pv = ops::gemm_shape(ops::Trans::no, ops::Trans::no, n, d, n, g);
       const ops::SoftmaxShape sm{.rows = n, .cols = n, .ld = n, .stride = n * n, .batch = g, .causal = shape_.causal};
-      ops::gemm<float>(ctx, qk, 1.0f, q.head<float>(h0), k.head<float>(h0), 0.0f, scores);
-      ops::softmax_rows<float>(ctx, sm, scale, scores);
-      ops::gemm<float>(ctx, pv, 1.0f, scores, v.head<float>(h0), 0.0f, out.head<float>(h0));
+      ops::gemm(ctx, qk, 1.0f, q.head<S>(h0), k.head<S>(h0), 0.0f, scores);
+      ops::softmax_rows(ctx, sm, scale, scores);
+      ops::gemm(ctx, pv, 1.0f, scores, v.head<S>(h0), 0.0f, out.head<S>(h0));
     }
   }
 
- private:
   CaseShape shape_;
 };
 
@@ -62,14 +91,15 @@ const MethodRegistration kRegistration{MethodInfo{
     .supports_causal = true,
     .linear_in_v = true,
     .complexity = "O(N^2 d) time, O(N^2) memory",
+    .dtypes = {DType::f32, DType::f16, DType::bf16},
     .apply_budget = [](const Budget&, const CaseShape&, const std::vector<std::string>&, ParamSet&,
                        Realized& r) { r.density = 1.0; },
     .flops = [](const CaseShape& s, const ParamSet&) {
       return dense_attention_flops(s.heads_total(), s.seq_len, s.head_dim, false);
     },
     .workspace_bytes = [](const CaseShape& s, const ParamSet&, int threads) {
-      return 4.0 * static_cast<double>(heads_per_group(s, threads)) * static_cast<double>(s.seq_len) *
-             static_cast<double>(s.seq_len);
+      return static_cast<double>(dtype_size(s.dtype)) * static_cast<double>(heads_per_group(s, threads)) *
+             static_cast<double>(s.seq_len) * static_cast<double>(s.seq_len);
     },
     .create = [](const MethodConfig& c) -> std::unique_ptr<Method> { return std::make_unique<ExactAttention>(c); },
 }};

@@ -40,6 +40,11 @@ struct Realized {
 struct CaseShape {
   int64_t batch = 1, heads = 1, seq_len = 0, head_dim = 0;
   bool causal = false;
+  // Where and in what element type the case runs: workspace estimates depend on both (a CUDA op may
+  // keep different scratch than its CPU twin, per-thread scratch exists only on the CPU, 16-bit
+  // buffers are half the size). Budget resolution ignores them.
+  Device device = Device::cpu;
+  DType dtype = DType::f32;
   int64_t heads_total() const { return batch * heads; }
   Shape tensor_shape() const { return {batch, heads, seq_len, head_dim}; }
 };

@@ -6,6 +6,7 @@
 #include <cstdint>
 
 #include "core/context.hpp"
+#include "core/half.hpp"
 
 namespace attn::ops {
 
@@ -20,5 +21,9 @@ struct SoftmaxShape {
 
 template <class T>
 void softmax_rows(const Context& ctx, const SoftmaxShape& s, T scale, T* x);
+// fp16 / bf16 rows, reduced in fp32 and rounded once on the write (GPU only: the CPU backend runs
+// fp32/fp64, so a CPU call is UnsupportedError naming the op).
+void softmax_rows(const Context& ctx, const SoftmaxShape& s, float scale, Half* x);
+void softmax_rows(const Context& ctx, const SoftmaxShape& s, float scale, BFloat16* x);
 
 }  // namespace attn::ops

@@ -77,12 +77,13 @@ std::vector<float> own_exact_output(Method& method, DeviceTensors& io) {
 std::vector<float> own_exact_on_host(const MethodInfo& info, const MethodConfig& config, const InputTensors& inputs,
                                      int threads) {
   DeviceTensors host_io(Device::cpu, inputs, threads);
-  auto method = info.create(config);
+  MethodConfig host_config = config;
+  host_config.shape.device = Device::cpu;
+  host_config.shape.dtype = DType::f32;
+  auto method = info.create(host_config);
   method->prepare(host_io.context());
   return own_exact_output(*method, host_io);
 }
-
-CaseShape case_shape(const InputSpec& in) { return {in.batch, in.heads, in.seq_len, in.head_dim, in.causal}; }
 
 }  // namespace
 
@@ -124,7 +125,7 @@ CaseResult describe_case(const Case& c, int threads) {
   r.realized = c.realized;
   r.input = c.input;
   r.device = c.device;
-  const CaseShape shape = case_shape(c.input);
+  const CaseShape shape = c.shape();
   r.flops_dense = dense_attention_flops(shape.heads_total(), shape.seq_len, shape.head_dim, shape.causal);
   r.flops_algorithmic = c.info->flops(shape, c.params);
   r.estimated_workspace_bytes = c.info->workspace_bytes(shape, c.params, threads);
@@ -144,7 +145,7 @@ CaseResult run_case(const Case& c, const InputTensors& inputs, const Reference& 
   r.trivial_rel_fro = reference.trivial_rel_fro;
   r.noise_floor_rel_fro = reference.noise_floor_rel_fro;
 
-  const CaseShape shape = case_shape(c.input);
+  const CaseShape shape = c.shape();
   const int64_t rows = shape.heads_total() * shape.seq_len;
   // The process peak from here on: the group's inputs and reference plus what this case adds.
   const bool rss_reset = reset_peak_rss();

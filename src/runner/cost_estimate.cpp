@@ -17,7 +17,7 @@ constexpr double kNotRunS = 1e-4;  // skipped or unsupported: recorded without r
 
 double estimate_case_seconds(const Case& c, int repetitions, int warmup) {
   if (static_precheck(c)) return kNotRunS;
-  const CaseShape s{c.input.batch, c.input.heads, c.input.seq_len, c.input.head_dim, c.input.causal};
+  const CaseShape s = c.shape();
   const double rate = (c.device == Device::cuda ? kCudaGflops : kCpuGflops) * 1e9;
   const double calls = repetitions + warmup + 2.0;  // + the cold first call and the own-exact check
   return kCaseOverheadS + calls * c.info->flops(s, c.params) / rate;

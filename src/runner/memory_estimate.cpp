@@ -45,9 +45,9 @@ MemoryEstimate estimate_case_memory(const Case& c, int threads) {
   e.reference_bytes = 48 * elems;
   e.reference_kept_bytes = 8 * elems;
   // CPU: the NaN-filled output, its host copy and the own-exact copy. GPU: Q, K, V and the output
-  // on the device (the two host copies of the output are counted by host_total).
-  e.case_io_bytes = c.device == Device::cpu ? 3 * elems * 4 : 4 * elems * 4;
-  const CaseShape shape{c.input.batch, c.input.heads, c.input.seq_len, c.input.head_dim, c.input.causal};
+  // on the device in the case's dtype (the two host copies of the output are counted by host_total).
+  e.case_io_bytes = c.device == Device::cpu ? 3 * elems * 4 : 4 * elems * static_cast<double>(dtype_size(c.input.dtype));
+  const CaseShape shape = c.shape();
   e.workspace_bytes = c.info->workspace_bytes(shape, c.params, threads);
   return e;
 }

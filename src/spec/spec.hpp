@@ -32,6 +32,11 @@ struct Case {
   // Set when the budget cannot be honoured at this shape (e.g. rank > N): the runner records the
   // case as "skipped" with this reason instead of running it; the spec stays valid.
   std::optional<std::string> skip_reason;
+
+  // The shape, device and dtype the method's flops and workspace estimates take.
+  CaseShape shape() const {
+    return {input.batch, input.heads, input.seq_len, input.head_dim, input.causal, device, input.dtype};
+  }
 };
 
 struct Spec {

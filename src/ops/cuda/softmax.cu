@@ -1,6 +1,9 @@
 // Row softmax on the GPU: one block per row (rows are long, up to tens of thousands of columns), a
 // strided pass for the max, one for the sum, one to write. Reductions go through warp shuffles and
-// one shared-memory slot per warp.
+// one shared-memory slot per warp. fp16/bf16 rows are read and written in their storage type and
+// reduced in fp32, as frameworks' half-precision softmax does.
+#include <cuda_bf16.h>
+#include <cuda_fp16.h>
 #include <cuda_runtime.h>
 
 #include <climits>
@@ -35,6 +38,16 @@ __device__ double neg_inf<double>() { return __longlong_as_double(0xfff000000000
 __device__ float exp_t(float x) { return expf(x); }
 __device__ double exp_t(double x) { return exp(x); }
 
+// Storage element S, arithmetic in T (S itself for fp32/fp64, fp32 for the 16-bit types).
+__device__ __forceinline__ float load(const __half& x) { return __half2float(x); }
+__device__ __forceinline__ float load(const __nv_bfloat16& x) { return __bfloat162float(x); }
+__device__ __forceinline__ float load(const float& x) { return x; }
+__device__ __forceinline__ double load(const double& x) { return x; }
+__device__ __forceinline__ void put(__half& out, float x) { out = __float2half_rn(x); }
+__device__ __forceinline__ void put(__nv_bfloat16& out, float x) { out = __float2bfloat16_rn(x); }
+__device__ __forceinline__ void put(float& out, float x) { out = x; }
+__device__ __forceinline__ void put(double& out, double x) { out = x; }
+
 // Block-wide reduction; every thread gets the result. `shared` holds one slot per warp.
 template <class T, bool kMax>
 __device__ T block_reduce(T v, T* shared) {
@@ -51,12 +64,12 @@ __device__ T block_reduce(T v, T* shared) {
   return v;
 }
 
-template <class T>
-__global__ void softmax_rows_kernel(SoftmaxParams p, T scale, T* x) {
+template <class S, class T>
+__global__ void softmax_rows_kernel(SoftmaxParams p, T scale, S* x) {
   __shared__ T shared[kWarps];
   const long long row_id = blockIdx.x;
   const long long b = row_id / p.rows, r = row_id % p.rows;
-  T* row = x + b * p.stride + r * p.ld;
+  S* row = x + b * p.stride + r * p.ld;
   // Allowed columns are a prefix [0, limit).
   long long limit = p.cols;
   if (p.causal) {
@@ -65,23 +78,26 @@ __global__ void softmax_rows_kernel(SoftmaxParams p, T scale, T* x) {
   }
   T m = neg_inf<T>();
   for (long long c = threadIdx.x; c < limit; c += blockDim.x) {
-    const T v = scale * row[c];
+    const T v = scale * load(row[c]);
     m = v > m ? v : m;
   }
   m = block_reduce<T, true>(m, shared);
   T sum = 0;
-  for (long long c = threadIdx.x; c < limit; c += blockDim.x) sum += exp_t(scale * row[c] - m);
+  for (long long c = threadIdx.x; c < limit; c += blockDim.x) sum += exp_t(scale * load(row[c]) - m);
   sum = block_reduce<T, false>(sum, shared);
   const T inv = limit > 0 && sum > T(0) ? T(1) / sum : T(0);
   for (long long c = threadIdx.x; c < p.cols; c += blockDim.x) {
-    row[c] = c < limit ? exp_t(scale * row[c] - m) * inv : T(0);
+    put(row[c], c < limit ? exp_t(scale * load(row[c]) - m) * inv : T(0));
   }
 }
 
-template <class T>
-void launch_softmax_rows(cudaStream_t stream, const SoftmaxParams& p, long long batch, T scale, T* x) {
-  const long long blocks = batch * p.rows;  // one block per row
-  softmax_rows_kernel<T><<<static_cast<unsigned>(blocks), kThreads, 0, stream>>>(p, scale, x);
+template <class S, class T>
+void launch_softmax_rows(const Context& ctx, const SoftmaxShape& s, T scale, S* x) {
+  ATTN_CHECK(s.batch * s.rows <= INT_MAX, "cuda softmax_rows: more rows than one grid dimension holds");
+  const SoftmaxParams p{s.rows, s.cols, s.ld, s.stride, s.causal, s.causal_offset};
+  const long long blocks = s.batch * s.rows;  // one block per row
+  softmax_rows_kernel<S, T>
+      <<<static_cast<unsigned>(blocks), kThreads, 0, static_cast<cudaStream_t>(ctx.stream)>>>(p, scale, x);
   ATTN_CUDA_CHECK(cudaGetLastError());
 }
 
@@ -89,9 +105,18 @@ void launch_softmax_rows(cudaStream_t stream, const SoftmaxParams& p, long long 
 
 template <class T>
 void softmax_rows(const Context& ctx, const SoftmaxShape& s, T scale, T* x) {
-  ATTN_CHECK(s.batch * s.rows <= INT_MAX, "cuda softmax_rows: more rows than one grid dimension holds");
-  SoftmaxParams p{s.rows, s.cols, s.ld, s.stride, s.causal, s.causal_offset};
-  launch_softmax_rows<T>(static_cast<cudaStream_t>(ctx.stream), p, s.batch, scale, x);
+  launch_softmax_rows<T, T>(ctx, s, scale, x);
+}
+
+// Half and BFloat16 are the bit patterns of __half and __nv_bfloat16 (core/half.hpp).
+static_assert(sizeof(Half) == sizeof(__half) && sizeof(BFloat16) == sizeof(__nv_bfloat16));
+
+void softmax_rows(const Context& ctx, const SoftmaxShape& s, float scale, Half* x) {
+  launch_softmax_rows<__half, float>(ctx, s, scale, reinterpret_cast<__half*>(x));
+}
+
+void softmax_rows(const Context& ctx, const SoftmaxShape& s, float scale, BFloat16* x) {
+  launch_softmax_rows<__nv_bfloat16, float>(ctx, s, scale, reinterpret_cast<__nv_bfloat16*>(x));
 }
 
 template void softmax_rows<float>(const Context&, const SoftmaxShape&, float, float*);
