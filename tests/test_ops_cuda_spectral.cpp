@@ -1,10 +1,10 @@
 // CPU vs GPU for the spectral ops of FNO, FEDformer and S4D: the real FFTs (rfft_rows / irfft_rows,
 // rfft_bins / irfft_bins with bins in any order, DC and Nyquist bins with imaginary parts to drop,
-// few bins (the CPU's direct sums) and many (its FFT path), rows < n, bias, no bins), the fused
+// few bins (direct sums on both devices) and many (the FFT paths), rows < n, bias, no bins), the fused
 // convolution (several kernel sets, odd n), spectral_mix with weight sets, complex GEMMs with every
 // transpose, the complex activations (tanh past the overflow threshold, softmax of |z|) and the S4D
 // kernel (with and without the lag-0 tap, across the CPU's exp restarts). Same host inputs; normalized
-// MSE below 1e-7 in fp32 and 1e-20 in fp64. Plus the GPU scratch estimate against the tracked
+// MSE below 1e-7 in fp32 and 1e-20 in fp64. Plus the GPU scratch estimates against the tracked
 // workspace. Skips without a device.
 #include <gtest/gtest.h>
 
@@ -169,6 +169,7 @@ TEST(OpsCudaSpectral, BinTransformsMatchCpu) {
     }
   }
   bins_case<float>(session, FftShape{.batch = 16, .n = 1024, .channels = 64}, 64, true);  // FEDformer-like
+  bins_case<float>(session, FftShape{.batch = 8, .n = 4096, .channels = 64}, 16, true);   // FNO-like: direct
   bins_case<float>(session, FftShape{.batch = 2, .n = 97, .channels = 5}, 0, true);      // bias only
 }
 
@@ -314,25 +315,37 @@ TEST(OpsCudaSpectral, SsmKernelMatchesCpu) {
   ssm_case<float>(session, {.batch = 1, .sets = 1, .n = 33, .channels = 3, .modes = 0}, true);  // lag 0 alone
 }
 
-// The GPU scratch estimate is what the ops take from the workspace (the cuBLAS workspace aside).
-TEST(OpsCudaSpectral, ScratchEstimateMatchesWorkspace) {
+// The GPU scratch estimates are what the ops take from the workspace (the cuBLAS workspace aside):
+// the row transforms (work area alone), the convolution, the direct sums and the FFT bin path.
+TEST(OpsCudaSpectral, ScratchEstimatesMatchWorkspace) {
   ATTN_SKIP_WITHOUT_GPU();
   CudaSession session;
   const FftShape s{.batch = 4, .n = 1000, .channels = 24, .rows = 600};
-  for (bool spectrum : {false, true}) {
+  for (int64_t bins : {int64_t{-2}, int64_t{-1}, int64_t{3}, s.bins()}) {
     testing::GpuCase gpu(session);
     const std::size_t before = gpu.ws.current_bytes();
     DeviceVector<float> x(static_cast<std::size_t>(s.batch * s.real_rows() * s.channels)), y(x.n);
+    DeviceVector<float> bias(static_cast<std::size_t>(s.batch * s.channels));
     DeviceVector<std::complex<float>> xhat(static_cast<std::size_t>(s.batch * s.channels * s.pitch()));
-    if (spectrum) {
-      fft_convolve_rows<float>(gpu.ctx, s, 2, xhat.ptr, x.ptr, y.ptr);
-    } else {
-      rfft_rows<float>(gpu.ctx, s, x.ptr, xhat.ptr);  // both plans: the estimate holds the larger work area
+    std::size_t expected = 0;
+    if (bins == -2) {  // both plans: the work area is the larger of the two
+      rfft_rows<float>(gpu.ctx, s, x.ptr, xhat.ptr);
       irfft_rows<float>(gpu.ctx, s, xhat.ptr, y.ptr);
+      expected = fft_work_area_bytes_cuda(s, sizeof(float));
+    } else if (bins == -1) {
+      fft_convolve_rows<float>(gpu.ctx, s, 2, xhat.ptr, x.ptr, y.ptr);
+      expected = fft_scratch_bytes_cuda(s, sizeof(float));
+    } else {
+      std::vector<int64_t> list(static_cast<std::size_t>(bins));
+      for (int64_t m = 0; m < bins; ++m) list[m] = m;
+      DeviceVector<int64_t> dlist(list);
+      DeviceVector<std::complex<float>> sel(static_cast<std::size_t>(s.batch * bins * s.channels));
+      rfft_bins<float>(gpu.ctx, s, x.ptr, dlist.ptr, bins, sel.ptr);
+      irfft_bins<float>(gpu.ctx, s, dlist.ptr, bins, sel.ptr, y.ptr, bias.ptr);
+      expected = fft_scratch_bytes_cuda(s, sizeof(float), bins);
     }
     gpu.sync();
-    EXPECT_EQ(gpu.ws.current_bytes() - before, fft_scratch_bytes_cuda(s, sizeof(float), spectrum))
-        << "spectrum=" << spectrum;
+    EXPECT_EQ(gpu.ws.current_bytes() - before, expected) << "bins=" << bins;
   }
 }
 

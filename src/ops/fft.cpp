@@ -39,14 +39,24 @@ std::size_t fft_scratch_bytes(const FftShape& s, std::size_t real_elem_bytes, in
   return cpu::fft_scratch_elems(s, threads, bins) * real_elem_bytes;
 }
 
-std::size_t fft_scratch_bytes_cuda(const FftShape& s, std::size_t real_elem_bytes, bool spectrum) {
-  const std::size_t spectrum_bytes =
-      spectrum ? static_cast<std::size_t>(s.batch * s.channels * s.pitch()) * 2 * real_elem_bytes : 0;
+std::size_t fft_work_area_bytes_cuda(const FftShape& s, std::size_t real_elem_bytes) {
 #if ATTNBENCH_HAVE_CUDA
-  return spectrum_bytes + cuda::fft_work_area_bytes(s, real_elem_bytes == sizeof(double));
+  return cuda::fft_work_area_bytes(s, real_elem_bytes == sizeof(double));
 #else
-  return spectrum_bytes;
+  (void)s;
+  (void)real_elem_bytes;
+  return 0;
 #endif
+}
+
+std::size_t fft_scratch_bytes_cuda(const FftShape& s, std::size_t real_elem_bytes, int64_t bins) {
+  if (bins >= 0 && cpu::prefer_direct_bins(s, bins)) {
+    // ops/cuda/fft_direct.cu: the table (2 bins + 1 rows with a bias) and the GEMM operand.
+    const int64_t k = 2 * bins + 1;
+    return static_cast<std::size_t>(k * s.real_rows() + s.batch * k * s.channels) * real_elem_bytes;
+  }
+  const std::size_t spectrum = static_cast<std::size_t>(s.batch * s.channels * s.pitch()) * 2 * real_elem_bytes;
+  return spectrum + fft_work_area_bytes_cuda(s, real_elem_bytes);
 }
 
 double fft_bins_flops(const FftShape& s, int64_t count) {
@@ -67,8 +77,7 @@ int64_t fft_fast_length(int64_t n) {
 template <class T>
 void prepare_fft(const Context& ctx, const FftShape& s, int64_t bins) {
   ATTN_CHECK(s.batch > 0 && s.n > 0 && s.channels > 0, "prepare_fft: sizes must be positive");
-  // CPU direct sums make no FFTW plan; the GPU always runs the FFT.
-  if (ctx.device == Device::cpu && bins >= 0 && cpu::prefer_direct_bins(s, bins)) return;
+  if (bins >= 0 && cpu::prefer_direct_bins(s, bins)) return;  // direct sums: no FFTW / cuFFT plan to make
   ATTN_DISPATCH(ctx, "prepare_fft", cpu::prepare_fft<T>(ctx, s), cuda::prepare_fft<T>(ctx, s));
 }
 

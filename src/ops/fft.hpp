@@ -7,9 +7,10 @@
 // [N, d] tensor touch one cache line per element and ran 3-5x slower at N = 64K (measured). The
 // mixers that use only a few bins (FNO, FEDformer) take them through rfft_bins / irfft_bins, which
 // never materialize the full spectrum; S4's convolution is one fused op (fft_convolve_rows). Both
-// keep the memory traffic at one read of the input and one write of the output. On the GPU the bin
-// ops do go through a full spectrum in scratch (cuFFT, then a gather / scatter of the bins). Bin lists
-// (`bins`) live on ctx.device like the data; on the GPU only their size is checked (ops/fft.cpp).
+// keep the memory traffic at one read of the input and one write of the output (on the GPU, the bin
+// ops beyond the direct-sum range go through a full spectrum in scratch: cuFFT, then a gather or
+// scatter of the bins). Bin lists (`bins`) live on ctx.device like the data; on the GPU only their
+// size is checked (ops/fft.cpp).
 #pragma once
 
 #include <complex>
@@ -37,7 +38,7 @@ struct FftShape {
 // n, seconds at n = 64K, once per process). A method calls it from prepare(), so planning counts as
 // set-up, not as the first forward; the transforms plan by themselves when it was not called. With
 // `bins` >= 0 it plans only if rfft_bins / irfft_bins with that many bins will run FFTs. On the GPU
-// it makes the cuFFT plans (R2C and C2R over all batch x channels columns; every bin op runs FFTs).
+// it makes the cuFFT plans (R2C and C2R over all batch x channels columns).
 template <class T>
 void prepare_fft(const Context& ctx, const FftShape& s, int64_t bins = -1);
 
@@ -53,7 +54,7 @@ void irfft_rows(const Context& ctx, const FftShape& s, std::complex<T>* xhat, T*
 
 // The selected bins of rfft_rows, mode-major: out[b, m, c] = xhat[b, c, bins[m]], m < count
 // (out: [batch, count, channels]; bins < bins(), any order). Equals ops/dft.hpp's reference. For a
-// few bins (up to ~2 log2 n) the CPU sums them directly through GEMMs instead of running the FFT.
+// few bins (up to ~2 log2 n) both devices sum them directly through GEMMs instead of running the FFT.
 template <class T>
 void rfft_bins(const Context& ctx, const FftShape& s, const T* x, const int64_t* bins, int64_t count,
                std::complex<T>* out);
@@ -76,13 +77,15 @@ void fft_convolve_rows(const Context& ctx, const FftShape& s, int64_t sets, cons
 // from ctx.ws() with `threads` threads (rfft_rows and irfft_rows work in the spectrum itself).
 std::size_t fft_scratch_bytes(const FftShape& s, std::size_t real_elem_bytes, int threads, int64_t bins = -1);
 
-// The same on the GPU, whose ops take from ctx.ws(): the full spectrum "fft.spectrum" ([batch,
-// channels, pitch] complex) when `spectrum` (rfft_bins, irfft_bins, fft_convolve_rows; not
-// rfft_rows / irfft_rows, which work in the caller's spectrum), plus cuFFT's work area
-// "fft.cufft_work" for this shape's plans (asked of cuFFT, which plans the shape once; one buffer
-// shared by every shape, so a method with several shapes holds the largest). Without a device or a
-// CUDA backend the work area counts 0.
-std::size_t fft_scratch_bytes_cuda(const FftShape& s, std::size_t real_elem_bytes, bool spectrum);
+// The same on the GPU (its workspace is device memory), `bins` as above: for the direct sums the
+// twiddle table and GEMM operand ("fft.direct_table", "fft.direct_sums"), otherwise the full
+// spectrum "fft.spectrum" ([batch, channels, pitch] complex) plus cuFFT's work area. rfft_rows and
+// irfft_rows work in the caller's spectrum and take the work area alone (fft_work_area_bytes_cuda).
+// The work area "fft.cufft_work" is one buffer for every shape (a method with several shapes holds
+// the largest); its size is asked of cuFFT, which plans the shape once; 0 without a device or a
+// CUDA backend.
+std::size_t fft_scratch_bytes_cuda(const FftShape& s, std::size_t real_elem_bytes, int64_t bins = -1);
+std::size_t fft_work_area_bytes_cuda(const FftShape& s, std::size_t real_elem_bytes);
 
 // Floating-point operations of one rfft_bins or irfft_bins call with `count` bins, as the CPU runs
 // it (direct sums: 4 count n per column; FFT: 2.5 n log2 n per column).

@@ -8,7 +8,9 @@
 // in-place layout), and the inverse runs C2R in place and transposes the first `rows` reals of each
 // row back, adding the bias. rfft_rows / irfft_rows work in the caller's spectrum; the bin ops and
 // the convolution in the "fft.spectrum" scratch, with small kernels for the bin gather / scatter and
-// the pointwise product (one output write each).
+// the pointwise product (one output write each). A few bins (the CPU's rule, cpu::prefer_direct_bins)
+// go to the direct sums of ops/cuda/fft_direct.cu instead: one read of x or one write of the output,
+// against about eight passes of transposes, FFTs and spectrum traffic.
 //
 // Plans: one per (device, precision, direction, n, pitch, transforms), made once per process by
 // prepare_fft (or the first call) and kept for the process, like the CPU's FFTW plans (not destroyed
@@ -27,8 +29,10 @@
 
 #include "core/device_memory.hpp"
 #include "core/error.hpp"
+#include "ops/cpu/fft_direct.hpp"
 #include "ops/cuda/common.cuh"
 #include "ops/cuda/fft.hpp"
+#include "ops/cuda/fft_direct.hpp"
 
 namespace attn::ops::cuda {
 
@@ -54,8 +58,12 @@ template <>
 struct Fft<float> {
   using Complex = cufftComplex;  // float2
   static cufftType type(bool inverse) { return inverse ? CUFFT_C2R : CUFFT_R2C; }
-  static cufftResult forward(cufftHandle p, float* buf) { return cufftExecR2C(p, buf, reinterpret_cast<Complex*>(buf)); }
-  static cufftResult inverse(cufftHandle p, float* buf) { return cufftExecC2R(p, reinterpret_cast<Complex*>(buf), buf); }
+  static cufftResult forward(cufftHandle p, float* buf) {
+    return cufftExecR2C(p, buf, reinterpret_cast<Complex*>(buf));
+  }
+  static cufftResult inverse(cufftHandle p, float* buf) {
+    return cufftExecC2R(p, reinterpret_cast<Complex*>(buf), buf);
+  }
 };
 
 template <>
@@ -125,7 +133,8 @@ void transform(const Context& ctx, const FftShape& s, bool inverse, T* buf) {
   std::lock_guard<std::mutex> lock(plan_mutex());
   const Plan p = plan_locked(sizeof(T) == 8, inverse, s);
   ATTN_CUFFT_CHECK(cufftSetStream(p.handle, stream_of(ctx)));
-  if (p.work_bytes > 0) ATTN_CUFFT_CHECK(cufftSetWorkArea(p.handle, ctx.ws().get_bytes("fft.cufft_work", p.work_bytes)));
+  if (p.work_bytes > 0)
+    ATTN_CUFFT_CHECK(cufftSetWorkArea(p.handle, ctx.ws().get_bytes("fft.cufft_work", p.work_bytes)));
   ATTN_CUFFT_CHECK(inverse ? Fft<T>::inverse(p.handle, buf) : Fft<T>::forward(p.handle, buf));
 }
 
@@ -176,7 +185,8 @@ __global__ void from_columns_kernel(ColumnParams p, const T* cols, const T* bias
 
 dim3 column_grid(const ColumnParams& p, long long extent) {
   ATTN_CHECK((p.channels + kTile - 1) / kTile <= 65535, "cuda fft: too many channels for the transpose grid");
-  return dim3(static_cast<unsigned>((extent + kTile - 1) / kTile), static_cast<unsigned>((p.channels + kTile - 1) / kTile),
+  return dim3(static_cast<unsigned>((extent + kTile - 1) / kTile),
+              static_cast<unsigned>((p.channels + kTile - 1) / kTile),
               static_cast<unsigned>(std::min<long long>(p.batch, 65535)));
 }
 
@@ -302,7 +312,7 @@ void irfft_rows(const Context& ctx, const FftShape& s, std::complex<T>* xhat, T*
 template <class T>
 void rfft_bins(const Context& ctx, const FftShape& s, const T* x, const int64_t* bins, int64_t count,
                std::complex<T>* out) {
-  if (count == 0) return;
+  if (cpu::prefer_direct_bins(s, count)) return rfft_bins_direct(ctx, s, x, bins, count, out);
   std::complex<T>* spec = spectrum_scratch<T>(ctx, s);
   load_columns(ctx, s, x, spec);
   transform(ctx, s, false, reinterpret_cast<T*>(spec));
@@ -314,10 +324,11 @@ void rfft_bins(const Context& ctx, const FftShape& s, const T* x, const int64_t*
 template <class T>
 void irfft_bins(const Context& ctx, const FftShape& s, const int64_t* bins, int64_t count,
                 const std::complex<T>* yhat, T* x, const T* bias) {
+  if (cpu::prefer_direct_bins(s, count)) return irfft_bins_direct(ctx, s, bins, count, yhat, x, bias);
   std::complex<T>* spec = spectrum_scratch<T>(ctx, s);
   const std::size_t bytes = static_cast<std::size_t>(s.batch * s.channels * s.pitch()) * sizeof(std::complex<T>);
   ATTN_CUDA_CHECK(cudaMemsetAsync(spec, 0, bytes, stream_of(ctx)));
-  if (count > 0) {
+  {  // count > 0 here: no bins take the direct path
     const BinParams p{s.batch * count * s.channels, s.channels, count, s.pitch(), s.n};
     scatter_bins_kernel<T><<<grid_for(p.total), kBlockThreads, 0, stream_of(ctx)>>>(p, bins, as_cx(yhat), as_cx(spec));
     ATTN_CUDA_CHECK(cudaGetLastError());

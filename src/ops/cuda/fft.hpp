@@ -1,4 +1,4 @@
-// CUDA real FFTs (cuFFT). No CUDA types here; pointers are device pointers (the bin lists too),
+// CUDA real FFTs (cuFFT; a few bins by direct sums, ops/cuda/fft_direct.hpp). No CUDA types here; pointers are device pointers (the bin lists too),
 // arguments validated by the entries in ops/fft.cpp.
 #pragma once
 
