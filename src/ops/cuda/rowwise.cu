@@ -1,28 +1,20 @@
 // Row-wise helpers on the GPU. Row reductions take one warp per row (rows run from a few dozen
 // columns to N); column reductions one thread per column; elementwise updates a grid-stride loop.
 // Sums accumulate in double, as on the CPU, so fp32 rows of length N do not drift.
-// divide_rows_guarded needs the median |den| of each block: one thread block per batch finds it by
-// a bitwise radix select on the IEEE bit patterns (for non-negative values the bit pattern orders
-// like the value), then divides its rows; the bad-row count comes back through one device counter.
+// divide_rows_guarded lives in rowwise_guarded.cu.
 #include <cuda_runtime.h>
 
 #include <cstdint>
 #include <limits>
 
 #include "ops/cuda/common.cuh"
+#include "ops/cuda/row_params.cuh"
 #include "ops/cuda/rowwise.hpp"
 
 namespace attn::ops::cuda {
 
 namespace {
 
-struct RowParams {
-  long long rows, cols, ld, stride, batch;
-  __device__ long long offset(long long r) const { return (r / rows) * stride + (r % rows) * ld; }
-  long long total_rows() const { return rows * batch; }
-};
-
-RowParams params_of(const RowShape& s) { return RowParams{s.rows, s.cols, s.ld, s.stride, s.batch}; }
 
 template <class T>
 __global__ void row_sq_norms_kernel(RowParams p, T scale, const T* x, T* out) {
@@ -206,70 +198,6 @@ __global__ void rsqrt_kernel(long long n, T* x) {
   ATTN_GRID_LOOP(i, n) x[i] = x[i] > T(0) ? static_cast<T>(1.0 / sqrt(static_cast<double>(x[i]))) : T(0);
 }
 
-// Unsigned key with the order of a non-negative T (its bit pattern).
-template <class T>
-struct KeyOf;
-template <>
-struct KeyOf<float> {
-  using type = unsigned int;
-  static __device__ type get(float v) { return __float_as_uint(fabsf(v)); }
-  static __device__ double value(type k) { return __uint_as_float(k); }
-};
-template <>
-struct KeyOf<double> {
-  using type = unsigned long long;
-  static __device__ type get(double v) { return static_cast<type>(__double_as_longlong(fabs(v))); }
-  static __device__ double value(type k) { return __longlong_as_double(static_cast<long long>(k)); }
-};
-
-// The k-th smallest |den| of one block of `rows` (k = rows / 2, std::nth_element's position), by
-// bitwise radix select: the largest key v with count(key < v) <= k.
-template <class T>
-__device__ double block_median_abs(const T* den, long long rows, unsigned long long* shared_count) {
-  using Key = typename KeyOf<T>::type;
-  const long long k = rows / 2;
-  Key result = 0;
-  for (int bit = static_cast<int>(sizeof(Key) * 8) - 1; bit >= 0; --bit) {
-    const Key cand = result | (Key(1) << bit);
-    unsigned long long count = 0;
-    for (long long r = threadIdx.x; r < rows; r += blockDim.x) count += KeyOf<T>::get(den[r]) < cand ? 1 : 0;
-    count = warp_sum(count);
-    if (threadIdx.x == 0) *shared_count = 0;
-    __syncthreads();
-    if (threadIdx.x % 32 == 0) atomicAdd(shared_count, count);
-    __syncthreads();
-    if (*shared_count <= static_cast<unsigned long long>(k)) result = cand;
-    __syncthreads();  // everyone has read the count before it is reset
-  }
-  return KeyOf<T>::value(result);
-}
-
-template <class T>
-__global__ void divide_rows_guarded_kernel(RowParams p, const T* den, double rel_tau, const T* fallback, T* x,
-                                           unsigned long long* bad_count) {
-  __shared__ unsigned long long shared_count;
-  const long long b = blockIdx.x;
-  const T* db = den + b * p.rows;
-  const double eps = rel_tau * block_median_abs(db, p.rows, &shared_count);
-  const int lane = threadIdx.x % 32, warp = threadIdx.x / 32;
-  unsigned long long bad = 0;
-  for (long long r = warp; r < p.rows; r += blockDim.x / 32) {
-    T* row = x + b * p.stride + r * p.ld;
-    double d = db[r];
-    const bool is_bad = !isfinite(d) || d <= eps;
-    bad += is_bad ? 1 : 0;
-    if (is_bad && fallback != nullptr) {
-      const T* fb = fallback + b * p.stride + r * p.ld;
-      for (long long c = lane; c < p.cols; c += 32) row[c] = fb[c];
-      continue;
-    }
-    if (fabs(d) <= eps) d += 2 * eps;
-    const T inv = static_cast<T>(1.0 / d);
-    for (long long c = lane; c < p.cols; c += 32) row[c] *= inv;
-  }
-  if (lane == 0 && bad > 0) atomicAdd(bad_count, bad);
-}
-
 unsigned warp_grid(long long rows) { return grid_for(rows * 32); }
 
 }  // namespace
@@ -375,18 +303,6 @@ void rsqrt_inplace(const Context& ctx, int64_t n, T* x) {
   ATTN_CUDA_CHECK(cudaGetLastError());
 }
 
-template <class T>
-int64_t divide_rows_guarded(const Context& ctx, const RowShape& s, const T* den, double rel_tau, const T* fallback, T* x) {
-  ATTN_CHECK(ctx.workspace != nullptr, "cuda divide_rows_guarded: the context needs a workspace");
-  const RowParams p = params_of(s);
-  auto* counter = ctx.ws().get<unsigned long long>("divide_rows_guarded.bad", 1);
-  ATTN_CUDA_CHECK(cudaMemsetAsync(counter, 0, sizeof(*counter), stream_of(ctx)));
-  divide_rows_guarded_kernel<T><<<static_cast<unsigned>(p.batch), kBlockThreads, 0, stream_of(ctx)>>>(
-      p, den, rel_tau, fallback, x, counter);
-  ATTN_CUDA_CHECK(cudaGetLastError());
-  return read_counter(ctx, counter);
-}
-
 #define ATTN_CUDA_ROWWISE_INSTANTIATE(T)                                                                         \
   template void row_sq_norms<T>(const Context&, const RowShape&, T, const T*, T*);                               \
   template void col_sq_norms<T>(const Context&, const RowShape&, T, const T*, T*);                               \
@@ -401,8 +317,7 @@ int64_t divide_rows_guarded(const Context& ctx, const RowShape& s, const T* den,
   template void exp_shifted<T>(const Context&, const RowShape&, const T*, T*);                                   \
   template void exp_rows_with_stats<T>(const Context&, const RowShape&, T*, T*, T*);                             \
   template void axpby<T>(const Context&, int64_t, T, const T*, T, T*);                                           \
-  template void rsqrt_inplace<T>(const Context&, int64_t, T*);                                                   \
-  template int64_t divide_rows_guarded<T>(const Context&, const RowShape&, const T*, double, const T*, T*);
+  template void rsqrt_inplace<T>(const Context&, int64_t, T*);
 ATTN_CUDA_ROWWISE_INSTANTIATE(float)
 ATTN_CUDA_ROWWISE_INSTANTIATE(double)
 
