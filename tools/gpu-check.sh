@@ -9,7 +9,9 @@
 #          memcheck on the quick op tests and a subset of the fused-kernel tests
 #   bench  bench_specs/gpu-scaling.json trimmed (N 1K/4K/16K, d 64/128, one budget per method) and
 #          report tables (time, error, device memory, status)
-#   all    build, test, bench (default)
+#   linear bench_specs/gpu-linear-scaling.json (performer rank 256, nystrom rank 64, flash; N 8K..128K)
+#          and its time table: the "at most 20x from 8K to 128K" target
+#   all    build, test, bench, linear (default)
 # Logs, gtest XML, the report JSON and summary.txt go to $OUT (default ./gpu-out).
 #
 #   OUT=... tools/gpu-check.sh build test     # first device call (~6-8 min)
@@ -20,6 +22,7 @@ cd "$(dirname "$0")/.."
 out="${OUT:-gpu-out}"
 build="${ATTN_GPU_BUILD:-build/gpu-check}"
 bench_s="${ATTN_BENCH_S:-300}"
+linear_s="${ATTN_LINEAR_S:-150}"
 # One budget per method (rank 64 / sparsity 0.9, or none), N up to 16K: about 170 cases.
 filter="${ATTN_FILTER:-^[a-z0-9-]+/((rank=64|sparsity=0\.9)/)?gaussian/N=(1024|4096|16384)/}"
 phases="${*:-all}"
@@ -70,6 +73,7 @@ if wants test; then
   # the toolkit); the fused-kernel subset keeps awkward sizes, layouts and key lengths.
   if command -v compute-sanitizer > /dev/null; then
     for spec in "test_ops_cuda_select:*" "test_ops_cuda_hybrid:*" "test_ops_cuda_lsh:*" "test_ops_cuda_rowwise:*" \
+      "test_ops_cuda_spectral:*" "test_ops_cuda_sampling:*" \
       "test_ops_cuda_flash:*OddAndLarge*:*BlockLayouts*:*KeysLonger*:*RowsWithoutKeys*" \
       "test_ops_cuda_flash_half:*Fp16*"; do
       t="${spec%%:*}"
@@ -91,6 +95,13 @@ if wants bench; then
     # shellcheck disable=SC2086
     "$build/attnbench" report "$out/gpu-scaling-trimmed.json" $view >> "$out/summary.txt" 2>&1 || true
   done
+fi
+if wants linear; then
+  timeout --signal=TERM "$linear_s" "$build/attnbench" run bench_specs/gpu-linear-scaling.json --device cuda -q \
+    -o "$out/gpu-linear-scaling.json" > "$out/linear.log" 2>&1
+  log "gpu-linear-scaling (${linear_s}s box) exit $? (log: linear.log)"
+  "$build/attnbench" report "$out/gpu-linear-scaling.json" --rows method --cols N --value median_ms \
+    >> "$out/summary.txt" 2>&1 || true
 fi
 log "done; files in $out"
 tail -60 "$out/summary.txt"
