@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <numeric>
+#include <unordered_map>
 
 #include "core/device_memory.hpp"
 #include "core/error.hpp"
@@ -33,21 +34,55 @@ BlockLayout single(int64_t seq_len, int64_t block, Keep keep) {
   return layout_from_rows(seq_len, block, rows);
 }
 
-// `count` distinct draws from `pool` (partial Fisher-Yates on stream positions base, base + 1, ...).
-std::vector<int64_t> draw_distinct(std::vector<int64_t> pool, int64_t count, const Rng& rng, uint64_t base) {
-  count = std::clamp<int64_t>(count, 0, static_cast<int64_t>(pool.size()));
+// `count` distinct draws from a pool of `size` values, value(p) at position p (partial Fisher-Yates on
+// stream positions base, base + 1, ...). Only the displaced positions are stored, so a draw costs
+// O(count) whatever the pool's size: BigBird at N = 128K has pools of 2K blocks for each of 2K rows
+// and 16 heads, and materializing them made expanding a spec take seconds per case.
+template <class Value>
+std::vector<int64_t> draw_distinct(int64_t size, const Value& value, int64_t count, const Rng& rng, uint64_t base) {
+  count = std::clamp<int64_t>(count, 0, size);
+  std::unordered_map<int64_t, int64_t> moved;  // position -> the value swapped into it
+  auto at = [&](int64_t p) {
+    const auto it = moved.find(p);
+    return it == moved.end() ? value(p) : it->second;
+  };
+  std::vector<int64_t> out(static_cast<size_t>(count));
   for (int64_t t = 0; t < count; ++t) {
-    const auto pick = t + static_cast<int64_t>(rng.below(base + t, static_cast<uint64_t>(pool.size() - t)));
-    std::swap(pool[t], pool[pick]);
+    const auto pick = t + static_cast<int64_t>(rng.below(base + t, static_cast<uint64_t>(size - t)));
+    const int64_t drawn = at(pick);
+    moved[pick] = at(t);
+    out[static_cast<size_t>(t)] = drawn;
   }
-  pool.resize(static_cast<size_t>(count));
-  return pool;
+  return out;
 }
 
+std::vector<int64_t> draw_distinct(const std::vector<int64_t>& pool, int64_t count, const Rng& rng, uint64_t base) {
+  return draw_distinct(
+      static_cast<int64_t>(pool.size()), [&](int64_t p) { return pool[static_cast<size_t>(p)]; }, count, rng, base);
+}
+
+// The integers of [lo, hi) without `skip`, in increasing order, without storing them: position p
+// holds lo + p shifted past every skipped value at or below it.
+struct RangeWithout {
+  RangeWithout(int64_t lo, int64_t hi, std::initializer_list<int64_t> skip) : lo(lo) {
+    for (int64_t j : skip)
+      if (j >= lo && j < hi && std::find(skipped.begin(), skipped.end(), j) == skipped.end()) skipped.push_back(j);
+    std::sort(skipped.begin(), skipped.end());
+    size = hi > lo ? hi - lo - static_cast<int64_t>(skipped.size()) : 0;
+  }
+  int64_t operator()(int64_t p) const {
+    int64_t v = lo + p;
+    for (int64_t j : skipped) v += j <= v ? 1 : 0;
+    return v;
+  }
+  int64_t lo, size = 0;
+  std::vector<int64_t> skipped;
+};
+
 std::vector<int64_t> range_without(int64_t lo, int64_t hi, std::initializer_list<int64_t> skip) {
-  std::vector<int64_t> out;
-  for (int64_t j = lo; j < hi; ++j)
-    if (std::find(skip.begin(), skip.end(), j) == skip.end()) out.push_back(j);
+  const RangeWithout range(lo, hi, skip);
+  std::vector<int64_t> out(static_cast<size_t>(range.size));
+  for (int64_t p = 0; p < range.size; ++p) out[static_cast<size_t>(p)] = range(p);
   return out;
 }
 
@@ -149,7 +184,8 @@ BlockLayout random_layout(int64_t seq_len, int64_t block, int64_t heads, int64_t
   for (int64_t h = 0; h < heads; ++h) {
     const Rng head_rng = rng.derive(static_cast<uint64_t>(h));
     for (int64_t i = 0; i < nb; ++i) {
-      auto row = draw_distinct(range_without(0, nb, {i}), per_row - 1, head_rng, static_cast<uint64_t>(i * nb));
+      const RangeWithout others(0, nb, {i});
+      auto row = draw_distinct(others.size, others, per_row - 1, head_rng, static_cast<uint64_t>(i * nb));
       row.push_back(i);
       rows[h][i] = std::move(row);
     }
@@ -181,9 +217,14 @@ BlockLayout bigbird_layout(int64_t seq_len, int64_t block, int64_t heads, int64_
     const Rng head_rng = rng.derive(static_cast<uint64_t>(h));
     rows[h][0] = rows[h][nb - 1] = all;
     for (int64_t i = 1; i < nb - 1; ++i) {
-      const auto pool = sampler == BigBirdSampler::uniform_legal ? range_without(1, nb - 1, {i - 1, i, i + 1})
-                                                                 : official_pool(seq_len, block, nb, rand_blocks, i);
-      auto row = draw_distinct(pool, rand_blocks, head_rng, static_cast<uint64_t>(i * nb));
+      std::vector<int64_t> row;
+      if (sampler == BigBirdSampler::uniform_legal) {
+        const RangeWithout legal(1, nb - 1, {i - 1, i, i + 1});
+        row = draw_distinct(legal.size, legal, rand_blocks, head_rng, static_cast<uint64_t>(i * nb));
+      } else {
+        row = draw_distinct(official_pool(seq_len, block, nb, rand_blocks, i), rand_blocks, head_rng,
+                            static_cast<uint64_t>(i * nb));
+      }
       for (int64_t j : {int64_t{0}, i - 1, i, i + 1, nb - 1}) row.push_back(j);
       rows[h][i] = std::move(row);
     }
