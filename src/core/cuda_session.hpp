@@ -10,6 +10,14 @@
 
 namespace attn {
 
+// The cuBLAS workspace a session takes on a device of compute capability `major`: 32 MiB on Hopper
+// and newer, 4 MiB before (cuBLAS's guidance).
+constexpr std::size_t cuda_blas_workspace_bytes_for(int major) { return std::size_t{major >= 9 ? 32u : 4u} << 20; }
+// What a CudaSession on the current device takes for cuBLAS ("cublas.workspace", part of every GPU
+// case's tracked workspace); 32 MiB when no device is known (CPU-only build or no GPU). Queried once
+// per process.
+std::size_t cuda_blas_workspace_bytes();
+
 class CudaSession {
  public:
   // Creates a non-blocking stream and a cuBLAS handle on the current device, the handle bound to
@@ -30,7 +38,7 @@ class CudaSession {
   // each make_context call rebinds the handle to the new workspace.
   Context make_context(Workspace& workspace, int threads);
 
-  // Size of the cuBLAS workspace: 32 MiB on Hopper and newer, 4 MiB before (cuBLAS's guidance).
+  // Size of the cuBLAS workspace (cuda_blas_workspace_bytes_for this device).
   std::size_t blas_workspace_bytes() const { return blas_workspace_bytes_; }
 
  private:

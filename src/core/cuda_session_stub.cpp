@@ -11,6 +11,8 @@ namespace {
 [[noreturn]] void no_cuda() { throw UnsupportedError("this build has no CUDA backend (CudaSession)"); }
 }  // namespace
 
+std::size_t cuda_blas_workspace_bytes() { return cuda_blas_workspace_bytes_for(9); }  // no device known
+
 CudaSession::CudaSession() { no_cuda(); }
 CudaSession::~CudaSession() = default;
 void CudaSession::synchronize() const { no_cuda(); }

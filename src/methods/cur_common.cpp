@@ -92,7 +92,7 @@ double cur_workspace_bytes(const CaseShape& s, const CurPlan& plan) {
                sc = static_cast<double>(plan.cols), s1 = static_cast<double>(plan.shift_rows);
   double floats = bh * (sr * d + 2 * sc * d + n * sc + sr * n + 2 * sr * sc + 1 + sr * d + sc * d + n + n * d + n + sr + sc);
   if (s1 > 0) floats += bh * (2 * s1 * d + s1 * s1 + 1);
-  return floats * sizeof(float);
+  return floats * sizeof(float) + static_cast<double>(ops::divide_rows_guarded_scratch_bytes(s.device));
 }
 
 double cur_flops(const CaseShape& s, const CurPlan& plan) {

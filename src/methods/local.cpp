@@ -196,7 +196,7 @@ void apply_local_budget(const Budget& budget, const CaseShape& s, const std::vec
 
 double local_workspace(const CaseShape& s, const ParamSet& p, int threads) {
   const auto f = local_shape(s, p);
-  const double tiles = static_cast<double>(ops::flash_attention_scratch_bytes(f, sizeof(float), threads));
+  const double tiles = static_cast<double>(ops::flash_attention_scratch_bytes(f, sizeof(float), threads, s.device));
   if (p.get_string("variant") != "blocks_global") return tiles;
   const double n = static_cast<double>(s.seq_len), bh = static_cast<double>(s.heads_total());
   const double d = static_cast<double>(s.head_dim);

@@ -166,7 +166,7 @@ const MethodRegistration kRegistration{MethodInfo{
       const double shared = sizeof(float) * (2 * double(s.heads) * d * r + 2 * bh * n * r);
       if (s.causal)
         return shared + double(ops::linear_attention_scratch_bytes(causal_shape(s, p.get_int("rank")), sizeof(float),
-                                                                   threads));
+                                                                   threads, s.device));
       const double norm = p.get_bool("instance_norm") ? bh * n * d : 0.0;
       return shared + sizeof(float) * (bh * r * d + norm);
     },

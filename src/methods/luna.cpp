@@ -131,12 +131,12 @@ double luna_workspace(const CaseShape& s, const ParamSet& p, int threads) {
   if (pack == "identity") {
     const ops::FlashShape fs{.batch = s.heads_total(), .seq_len = s.seq_len, .head_dim = s.head_dim,
                              .tiles = ops::default_flash_tiles(s.head_dim)};
-    return static_cast<double>(ops::flash_attention_scratch_bytes(fs, sizeof(float), threads));
+    return static_cast<double>(ops::flash_attention_scratch_bytes(fs, sizeof(float), threads, s.device));
   }
   if (s.causal)
     return l * d * sizeof(float) +
            static_cast<double>(ops::nested_causal_attention_scratch_bytes(causal_shape(s, static_cast<int64_t>(l)),
-                                                                         sizeof(float), threads));
+                                                                         sizeof(float), threads, s.device));
   const double p_floats = pack == "random" ? l * d : bh * l * d;
   return (2 * bh * l * n + 2 * bh * l * d + p_floats) * sizeof(float);
 }

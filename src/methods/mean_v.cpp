@@ -3,7 +3,8 @@
 // Card: shared/methods/README.md ("The trivial baseline") and kernel.md §0.3: on unstructured random
 // inputs many untrained approximations do no better, so every report shows this floor.
 // Approximates: softmax with uniform attention weights (exact when all scores in a row are equal).
-// Complexity: O(N d) time, no workspace. Parameters: none.
+// Complexity: O(N d) time, no workspace on the CPU (the GPU's chunked scan keeps O(N d / 64)
+// partial sums). Parameters: none.
 #include "methods/registry.hpp"
 #include "ops/reduce.hpp"
 
@@ -38,7 +39,9 @@ const MethodRegistration kRegistration{MethodInfo{
     .flops = [](const CaseShape& s, const ParamSet&) {
       return static_cast<double>(s.heads_total()) * static_cast<double>(s.seq_len) * s.head_dim * 2.0;
     },
-    .workspace_bytes = [](const CaseShape&, const ParamSet&, int) { return 0.0; },
+    .workspace_bytes = [](const CaseShape& s, const ParamSet&, int) {  // mean_rows' GPU partial sums; none on the CPU
+      return static_cast<double>(ops::mean_rows_scratch_bytes(s.heads_total(), s.seq_len, s.head_dim, s.device));
+    },
     .create = [](const MethodConfig& c) -> std::unique_ptr<Method> { return std::make_unique<MeanV>(c); },
 }};
 

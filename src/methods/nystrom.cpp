@@ -124,13 +124,13 @@ double nystrom_flops(const CaseShape& s, const ParamSet& p) {
 
 double nystrom_workspace(const CaseShape& s, const ParamSet& p, int threads) {
   if (short_circuits(s, p))
-    return static_cast<double>(ops::flash_attention_scratch_bytes(exact_shape(s), sizeof(float), threads));
+    return static_cast<double>(ops::flash_attention_scratch_bytes(exact_shape(s), sizeof(float), threads, s.device));
   const double bh = static_cast<double>(s.heads_total()), n = static_cast<double>(s.seq_len),
                d = static_cast<double>(s.head_dim), m = static_cast<double>(p.get_int("num_landmarks"));
   const double chunk = static_cast<double>(std::min<int64_t>(s.seq_len, kQueryChunk));
   const double floats = bh * (2 * m * d + chunk * m + m * m + m * n + m * m + 2 * m * d);
   return floats * sizeof(float) +
-         static_cast<double>(ops::newton_schulz_pinv_scratch_bytes(pinv_shape(s, p), sizeof(float)));
+         static_cast<double>(ops::newton_schulz_pinv_scratch_bytes(pinv_shape(s, p), sizeof(float), s.device));
 }
 
 const MethodRegistration kRegistration{MethodInfo{

@@ -18,6 +18,7 @@
 // Deviations: W is drawn from (seed, case, "performer/projection") (per_call: a sub-stream per call
 // index) instead of the official input-dependent redraw seed ceil(sum(q) 1e7); the QR sign fix makes
 // the orthogonal directions Haar.
+#include <algorithm>
 #include <cmath>
 #include <vector>
 
@@ -118,7 +119,12 @@ double performer_workspace(const CaseShape& s, const ParamSet& p, int threads) {
   const auto la = linear_shape(s, p);
   const double phi = 2.0 * static_cast<double>(s.heads_total() * s.seq_len * la.features) * sizeof(float);
   const double w = static_cast<double>(projections(p) * s.head_dim) * sizeof(float);
-  return phi + w + static_cast<double>(ops::linear_attention_scratch_bytes(la, sizeof(float), threads));
+  // The query and key feature calls share random_features' keys: the larger of the two is held.
+  const double features = static_cast<double>(
+      std::max(ops::random_features_scratch_bytes(feature_shape(s, p, ops::FeatureShift::per_row), sizeof(float), s.device),
+               ops::random_features_scratch_bytes(feature_shape(s, p, ops::FeatureShift::per_head), sizeof(float),
+                                                  s.device)));
+  return phi + w + features + static_cast<double>(ops::linear_attention_scratch_bytes(la, sizeof(float), threads, s.device));
 }
 
 const MethodRegistration kRegistration{MethodInfo{

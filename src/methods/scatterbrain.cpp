@@ -127,8 +127,10 @@ double scatterbrain_workspace(const CaseShape& s, const ParamSet& p, int threads
   const double nb = std::ceil(n / static_cast<double>(chunk_of(s, p)));
   const double planes = 4.0 * std::max<double>(1, bh * static_cast<double>(l.bits) * d);
   const double layout = 8.0 * (nb + 1 + nb);
+  // Both sorts (queries, keys) reuse lsh_sort's keys (GPU only).
   return planes + layout + 2 * 4 * bh * n + 2 * 8 * bh * n + 4 * 4 * bh * n * d +
-         sparse_lowrank_workspace_bytes(core_shape(s, p), threads);
+         static_cast<double>(ops::lsh_sort_scratch_bytes(l, s.device)) +
+         sparse_lowrank_workspace_bytes(core_shape(s, p), threads, s.device);
 }
 
 const MethodRegistration kRegistration{MethodInfo{

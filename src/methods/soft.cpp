@@ -108,8 +108,12 @@ double soft_workspace(const CaseShape& s, const ParamSet& p, int) {
                d = static_cast<double>(s.head_dim), m = static_cast<double>(p.get_int("num_landmarks"));
   double floats = bh * (m * d + n * m + 2 * m * m + 2 * m * d);
   if (norm_variant(p)) floats += bh * m;
-  return floats * sizeof(float) +
-         static_cast<double>(ops::newton_inverse_scratch_bytes(newton_shape(s, p), sizeof(float)));
+  // Both kernel calls (P: N x m, A: m x m) share gaussian_kernel's key: P's is the larger (GPU only).
+  const int64_t lm = p.get_int("num_landmarks");
+  const double kernel = static_cast<double>(ops::gaussian_kernel_scratch_bytes(
+      {.batch = s.heads_total(), .rows = s.seq_len, .cols = lm, .dim = s.head_dim}, s.device));
+  return floats * sizeof(float) + kernel +
+         static_cast<double>(ops::newton_inverse_scratch_bytes(newton_shape(s, p), sizeof(float), s.device));
 }
 
 const MethodRegistration kRegistration{MethodInfo{

@@ -3,6 +3,7 @@
 // so the low-rank partial is num/den under the log scale cq_i + ck, beside the exact partial's LSE.
 #include "methods/sparse_lowrank.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <vector>
 
@@ -86,15 +87,20 @@ void sparse_lowrank_forward(Context& ctx, const SparseLowRankShape& s, const flo
                              den, shift_q, shift_k, corr, corr_den, out);
 }
 
-double sparse_lowrank_workspace_bytes(const SparseLowRankShape& s, int threads) {
+double sparse_lowrank_workspace_bytes(const SparseLowRankShape& s, int threads, Device device) {
   const double bh = static_cast<double>(s.batch), n = static_cast<double>(s.seq_len);
   const double d = static_cast<double>(s.head_dim), m = static_cast<double>(s.features);
-  const double scratch = static_cast<double>(ops::flash_attention_scratch_bytes(flash_of(s), sizeof(float), threads));
+  const double scratch =
+      static_cast<double>(ops::flash_attention_scratch_bytes(flash_of(s), sizeof(float), threads, device));
   if (s.features == 0) return scratch;
   const double floats = 2 * bh * n * m + bh * n + bh + bh * n + bh * m * (d + 1) + 2 * bh * n * d + 2 * bh * n +
                         (m / 2) * d;
-  return scratch + 4 * floats +
-         static_cast<double>(ops::block_sparse_product_scratch_bytes(product_of(s), sizeof(float), threads));
+  // The query and key feature calls share random_features' keys (GPU only): the larger is held.
+  const double features = static_cast<double>(
+      std::max(ops::random_features_scratch_bytes(features_of(s, ops::FeatureShift::per_row), sizeof(float), device),
+               ops::random_features_scratch_bytes(features_of(s, ops::FeatureShift::per_head), sizeof(float), device)));
+  return scratch + 4 * floats + features +
+         static_cast<double>(ops::block_sparse_product_scratch_bytes(product_of(s), sizeof(float), threads, device));
 }
 
 }  // namespace attn

@@ -35,6 +35,6 @@ void sparse_lowrank_forward(Context& ctx, const SparseLowRankShape& s, const flo
                             const float* v, float* out, const std::string& key);
 
 // Bytes sparse_lowrank_forward and the projection hold (the layout's CSR not included).
-double sparse_lowrank_workspace_bytes(const SparseLowRankShape& s, int threads);
+double sparse_lowrank_workspace_bytes(const SparseLowRankShape& s, int threads, Device device = Device::cpu);
 
 }  // namespace attn

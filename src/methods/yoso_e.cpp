@@ -60,7 +60,7 @@ const MethodRegistration kRegistration{MethodInfo{
       return static_cast<double>(s.heads_total()) * 4 * n * n * d;
     },
     .workspace_bytes = [](const CaseShape& s, const ParamSet& p, int threads) {
-      return static_cast<double>(ops::angular_kernel_scratch_bytes(shape_of(s, p), sizeof(float), threads));
+      return static_cast<double>(ops::angular_kernel_scratch_bytes(shape_of(s, p), sizeof(float), threads, s.device));
     },
     .create = [](const MethodConfig& c) -> std::unique_ptr<Method> { return std::make_unique<YosoE>(c); },
 }};

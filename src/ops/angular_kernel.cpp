@@ -9,7 +9,13 @@
 
 namespace attn::ops {
 
-std::size_t angular_kernel_scratch_bytes(const AngularKernelShape& s, std::size_t elem_bytes, int threads) {
+std::size_t angular_kernel_scratch_bytes(const AngularKernelShape& s, std::size_t elem_bytes, int threads,
+                                         Device device) {
+  if (device == Device::cuda) {  // "angular_kernel.tile" and "angular_kernel.inv_norms" (ops/cuda/angular_kernel.cu)
+    constexpr auto kTile = static_cast<std::size_t>(cuda::kAngularTile);
+    const auto b = static_cast<std::size_t>(s.batch), n = static_cast<std::size_t>(s.seq_len);
+    return (b * kTile * kTile + 2 * b * n) * elem_bytes;
+  }
   return cpu::angular_kernel_scratch_elems() * elem_bytes * static_cast<std::size_t>(std::max(1, threads));
 }
 

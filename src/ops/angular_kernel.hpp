@@ -25,6 +25,9 @@ template <class T>
 void angular_kernel_attention(const Context& ctx, const AngularKernelShape& s, const T* q, const T* k, const T* v,
                               T* out);
 
-std::size_t angular_kernel_scratch_bytes(const AngularKernelShape& s, std::size_t elem_bytes, int threads);
+// Workspace bytes: one tile set per thread on the CPU; on the GPU one 512 x 512 tile per head (all
+// heads share each cuBLAS call) plus the inverse row norms of Q and K.
+std::size_t angular_kernel_scratch_bytes(const AngularKernelShape& s, std::size_t elem_bytes, int threads,
+                                         Device device = Device::cpu);
 
 }  // namespace attn::ops

@@ -9,7 +9,9 @@
 
 namespace attn::ops {
 
-std::size_t block_sparse_product_scratch_bytes(const BlockProductShape& s, std::size_t elem_bytes, int threads) {
+std::size_t block_sparse_product_scratch_bytes(const BlockProductShape& s, std::size_t elem_bytes, int threads,
+                                               Device device) {
+  if (device == Device::cuda) return 0;  // ops/cuda/block_sparse_product.cu keeps no scratch
   return cpu::block_sparse_product_scratch_elems() * elem_bytes * static_cast<std::size_t>(std::max(1, threads));
 }
 

@@ -26,6 +26,8 @@ template <class T>
 void block_sparse_product(const Context& ctx, const BlockProductShape& s, const T* x, const T* y, const T* v, T* out,
                           T* rowsum);
 
-std::size_t block_sparse_product_scratch_bytes(const BlockProductShape& s, std::size_t elem_bytes, int threads);
+// Workspace bytes: one tile per thread on the CPU; none on the GPU.
+std::size_t block_sparse_product_scratch_bytes(const BlockProductShape& s, std::size_t elem_bytes, int threads,
+                                               Device device = Device::cpu);
 
 }  // namespace attn::ops

@@ -17,7 +17,8 @@ FlashTiles default_flash_tiles(int64_t head_dim) {
   return t;
 }
 
-std::size_t flash_attention_scratch_bytes(const FlashShape& s, std::size_t elem_bytes, int threads) {
+std::size_t flash_attention_scratch_bytes(const FlashShape& s, std::size_t elem_bytes, int threads, Device device) {
+  if (device == Device::cuda) return 0;
   return cpu::flash_scratch_elems_per_thread(s, elem_bytes) * elem_bytes * static_cast<std::size_t>(std::max(1, threads));
 }
 

@@ -59,7 +59,9 @@ void flash_attention(const Context& ctx, const FlashShape& s, float scale, const
 void flash_attention(const Context& ctx, const FlashShape& s, float scale, const BFloat16* q, const BFloat16* k,
                      const BFloat16* v, BFloat16* out, float* lse = nullptr);
 
-// Scratch the kernel takes from ctx.workspace (per-thread tiles) for this shape and thread count.
-std::size_t flash_attention_scratch_bytes(const FlashShape& s, std::size_t elem_bytes, int threads);
+// Scratch the kernel takes from ctx.workspace for this shape and thread count: per-thread tiles on
+// the CPU; none on the GPU (the fused kernels keep their tiles in shared memory and registers).
+std::size_t flash_attention_scratch_bytes(const FlashShape& s, std::size_t elem_bytes, int threads,
+                                          Device device = Device::cpu);
 
 }  // namespace attn::ops

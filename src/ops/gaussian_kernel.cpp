@@ -7,6 +7,10 @@
 
 namespace attn::ops {
 
+std::size_t gaussian_kernel_scratch_bytes(const GaussianKernelShape& s, Device device) {
+  return device == Device::cuda ? static_cast<std::size_t>(s.batch * (s.rows + s.cols)) * sizeof(double) : 0;
+}
+
 template <class T>
 void gaussian_kernel(const Context& ctx, const GaussianKernelShape& s, T scale, const T* a, const T* b, T* out) {
   ATTN_CHECK(s.batch > 0 && s.rows > 0 && s.cols > 0 && s.dim > 0, "gaussian_kernel: sizes must be positive");

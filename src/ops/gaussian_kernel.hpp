@@ -3,6 +3,7 @@
 // |a|^2 + |b|^2 - 2 a.b (one GEMM) and clamped at 0 against cancellation.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 
 #include "core/context.hpp"
@@ -19,5 +20,8 @@ struct GaussianKernelShape {
 // a: [batch, rows, dim]; b: [batch, cols, dim]; out: [batch, rows, cols].
 template <class T>
 void gaussian_kernel(const Context& ctx, const GaussianKernelShape& s, T scale, const T* a, const T* b, T* out);
+// Workspace bytes: none on the CPU; on the GPU the halved squared norms of both point sets
+// ("gaussian_kernel.half_sq", batch x (rows + cols) doubles; calls share the key).
+std::size_t gaussian_kernel_scratch_bytes(const GaussianKernelShape& s, Device device = Device::cpu);
 
 }  // namespace attn::ops

@@ -7,7 +7,14 @@
 
 namespace attn::ops {
 
-std::size_t linear_attention_scratch_bytes(const LinearAttentionShape& s, std::size_t elem_bytes, int threads) {
+std::size_t linear_attention_scratch_bytes(const LinearAttentionShape& s, std::size_t elem_bytes, int threads,
+                                           Device device) {
+  if (device == Device::cuda) {  // the keys of ops/cuda/linear_attention.cu
+    const auto b = static_cast<std::size_t>(s.batch), n = static_cast<std::size_t>(s.seq_len),
+               m = static_cast<std::size_t>(s.features), dv = static_cast<std::size_t>(s.value_dim),
+               c = static_cast<std::size_t>(s.chunk);
+    return (b * m * dv + b * m + b * n + (s.causal ? b * c * c : 0)) * elem_bytes + sizeof(unsigned long long);
+  }
   return cpu::linear_attention_elems_per_worker(s) * elem_bytes *
          static_cast<std::size_t>(cpu::linear_attention_workers(s, threads));
 }

@@ -30,6 +30,10 @@ template <class T>
 int64_t linear_attention(const Context& ctx, const LinearAttentionShape& s, const T* phi_q, const T* phi_k,
                          const T* v, T* out);
 
-std::size_t linear_attention_scratch_bytes(const LinearAttentionShape& s, std::size_t elem_bytes, int threads);
+// Workspace bytes linear_attention takes: per-worker state and chunk blocks on the CPU; on the GPU the
+// shared state [B, m, dv], key sums [B, m], denominators [B, N], the bad-row counter and, when causal,
+// one chunk block [B, C, C] (none of it scales with host threads).
+std::size_t linear_attention_scratch_bytes(const LinearAttentionShape& s, std::size_t elem_bytes, int threads,
+                                           Device device = Device::cpu);
 
 }  // namespace attn::ops

@@ -35,9 +35,22 @@ void lsh_bucket_sum(const Context& ctx, const LshShape& s, int64_t value_dim, co
                 cuda::lsh_bucket_sum(ctx, s, value_dim, q_codes, k_codes, v, out));
 }
 
-std::size_t lsh_bucket_sum_scratch_bytes(const LshShape& s, int64_t value_dim, std::size_t elem_bytes, int threads) {
+std::size_t lsh_bucket_sum_scratch_bytes(const LshShape& s, int64_t value_dim, std::size_t elem_bytes, int threads,
+                                         Device device) {
+  if (device == Device::cuda)  // "lsh.tables" of ops/cuda/lsh.cu
+    return static_cast<std::size_t>(s.batch * (int64_t{1} << s.bits) * value_dim) * elem_bytes;
   const int workers = static_cast<int>(std::min<int64_t>(std::max(1, threads), value_dim));
   return cpu::lsh_bucket_sum_scratch_elems(s, value_dim, workers) * elem_bytes;
+}
+
+std::size_t lsh_sort_scratch_bytes(const LshShape& s, Device device) {
+  if (device != Device::cuda) return 0;
+  const auto items = static_cast<std::size_t>(s.batch * s.seq_len);
+  auto aligned = [](std::size_t bytes) { return (bytes + 255) / 256 * 256; };
+  // CUB's DeviceSegmentedRadixSort::SortPairs (not overwrite-okay): alternate key and value buffers.
+  const std::size_t cub_temp = aligned(items * sizeof(int32_t)) + aligned(items * sizeof(int64_t)) + 255;
+  return 2 * items * sizeof(int32_t) + items * sizeof(int64_t) + static_cast<std::size_t>(s.batch + 1) * sizeof(int) +
+         cub_temp;
 }
 
 void lsh_sort(const Context& ctx, const LshShape& s, const int32_t* codes, int64_t* perm) {

@@ -29,11 +29,16 @@ template <class T>
 void lsh_bucket_sum(const Context& ctx, const LshShape& s, int64_t value_dim, const int32_t* q_codes,
                     const int32_t* k_codes, const T* v, T* out);
 
-// Workspace bytes lsh_bucket_sum takes for this shape and thread count.
-std::size_t lsh_bucket_sum_scratch_bytes(const LshShape& s, int64_t value_dim, std::size_t elem_bytes, int threads);
+// Workspace bytes lsh_bucket_sum takes for this shape and thread count: 2^bits x value_dim tables
+// split over the CPU workers; on the GPU one whole table per head (batch x 2^bits x value_dim).
+std::size_t lsh_bucket_sum_scratch_bytes(const LshShape& s, int64_t value_dim, std::size_t elem_bytes, int threads,
+                                         Device device = Device::cpu);
 
 // perm[b, :] = the positions of codes[b, 0, :] (the first hash) sorted by code, stable (ties keep
 // sequence order): the order in which Scatterbrain's buckets are cut into chunks.
 void lsh_sort(const Context& ctx, const LshShape& s, const int32_t* codes, int64_t* perm);
+// Workspace bytes lsh_sort takes: none on the CPU; on the GPU the key pairs, positions, segment
+// offsets and CUB's temporary storage (its two alternate buffers, 256-byte aligned, plus 255).
+std::size_t lsh_sort_scratch_bytes(const LshShape& s, Device device = Device::cpu);
 
 }  // namespace attn::ops

@@ -16,6 +16,10 @@ void mis_weights(const Context& ctx, const MisShape& s, const T* lq, const T* ls
                 cuda::mis_weights(ctx, s, lq, lse_k, lmu, aux, out));
 }
 
+std::size_t mis_weights_scratch_bytes(const MisShape& s, Device device) {
+  return device == Device::cuda ? static_cast<std::size_t>(2 * s.batch * s.samples * s.proposals) * sizeof(double) : 0;
+}
+
 template void mis_weights<float>(const Context&, const MisShape&, const float*, const float*, const float*,
                                  const float*, float*);
 template void mis_weights<double>(const Context&, const MisShape&, const double*, const double*, const double*,

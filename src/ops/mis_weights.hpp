@@ -12,6 +12,7 @@
 // Lmu[p, :], and aux[c, n], its mean over c, are those of proposal p % C.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 
 #include "core/context.hpp"
@@ -34,5 +35,8 @@ struct MisShape {
 // lmu: [batch, P, C]; out: [batch, N, P]   (P = samples * proposals; with S = 1 every P is C).
 template <class T>
 void mis_weights(const Context& ctx, const MisShape& s, const T* lq, const T* lse_k, const T* lmu, const T* aux, T* out);
+// Workspace bytes: none on the CPU; on the GPU the per-proposal balance-heuristic weights and log
+// proposal densities ("mis_weights.proposal", 2 x batch x P doubles).
+std::size_t mis_weights_scratch_bytes(const MisShape& s, Device device = Device::cpu);
 
 }  // namespace attn::ops

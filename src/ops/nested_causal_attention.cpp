@@ -1,13 +1,20 @@
 // Validated entry of Luna's causal nested attention.
 #include "ops/nested_causal_attention.hpp"
 
+#include <algorithm>
+
 #include "ops/cpu/nested_causal_attention.hpp"
 #include "ops/cuda/nested_causal_attention.hpp"
 #include "ops/dispatch.hpp"
 
 namespace attn::ops {
 
-std::size_t nested_causal_attention_scratch_bytes(const NestedCausalShape& s, std::size_t elem_bytes, int threads) {
+std::size_t nested_causal_attention_scratch_bytes(const NestedCausalShape& s, std::size_t elem_bytes, int threads,
+                                                  Device device) {
+  if (device == Device::cuda) {  // the five keys of ops/cuda/nested_causal_attention.cu, batch x count each
+    const int64_t ch = std::min(s.chunk, s.seq_len), l = s.pack_len;
+    return static_cast<std::size_t>(s.batch * (l * s.head_dim + l * s.value_dim + 2 * ch * l + ch * ch)) * elem_bytes;
+  }
   return cpu::nested_causal_elems_per_worker(s) * elem_bytes *
          static_cast<std::size_t>(cpu::nested_causal_workers(s, threads));
 }

@@ -29,6 +29,9 @@ template <class T>
 void nested_causal_attention(const Context& ctx, const NestedCausalShape& s, T scale, const T* p, const T* q,
                              const T* k, const T* v, T* out);
 
-std::size_t nested_causal_attention_scratch_bytes(const NestedCausalShape& s, std::size_t elem_bytes, int threads);
+// Workspace bytes: one state-and-chunk block per worker on the CPU; on the GPU one per head (all
+// heads go through each cuBLAS call): the l x d and l x dv states, pack and logits (C x l), C x C.
+std::size_t nested_causal_attention_scratch_bytes(const NestedCausalShape& s, std::size_t elem_bytes, int threads,
+                                                  Device device = Device::cpu);
 
 }  // namespace attn::ops

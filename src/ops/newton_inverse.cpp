@@ -7,8 +7,10 @@
 
 namespace attn::ops {
 
-std::size_t newton_inverse_scratch_bytes(const NewtonInverseShape& s, std::size_t elem_bytes) {
-  return static_cast<std::size_t>(3 * s.batch * s.size * s.size) * elem_bytes;
+std::size_t newton_inverse_scratch_bytes(const NewtonInverseShape& s, std::size_t elem_bytes, Device device) {
+  const std::size_t matrices = static_cast<std::size_t>(3 * s.batch * s.size * s.size) * elem_bytes;
+  if (device != Device::cuda) return matrices;
+  return matrices + static_cast<std::size_t>(2 * s.batch + cuda::kNewtonHalvings) * sizeof(double);  // "newton_inverse.alpha"
 }
 
 template <class T>

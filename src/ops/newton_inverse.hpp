@@ -28,6 +28,9 @@ struct NewtonInverseShape {
 template <class T>
 void newton_inverse(const Context& ctx, const NewtonInverseShape& s, const T* a, T* v);
 
-std::size_t newton_inverse_scratch_bytes(const NewtonInverseShape& s, std::size_t elem_bytes);
+// Workspace bytes: P, T, U (batch x m x m each); the GPU adds its step sizes, row maxima and the
+// halving counters (2 batch + kNewtonHalvings doubles).
+std::size_t newton_inverse_scratch_bytes(const NewtonInverseShape& s, std::size_t elem_bytes,
+                                         Device device = Device::cpu);
 
 }  // namespace attn::ops

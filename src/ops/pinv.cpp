@@ -7,8 +7,10 @@
 
 namespace attn::ops {
 
-std::size_t newton_schulz_pinv_scratch_bytes(const PinvShape& s, std::size_t elem_bytes) {
-  return 3 * static_cast<std::size_t>(s.batch * s.size * s.size) * elem_bytes;  // P, A, T
+std::size_t newton_schulz_pinv_scratch_bytes(const PinvShape& s, std::size_t elem_bytes, Device device) {
+  const std::size_t matrices = 3 * static_cast<std::size_t>(s.batch * s.size * s.size) * elem_bytes;  // P, A, T
+  if (device != Device::cuda) return matrices;
+  return (s.iterations > 0 ? matrices : 0) + 3 * static_cast<std::size_t>(s.batch) * sizeof(double);
 }
 
 template <class T>

@@ -26,6 +26,9 @@ struct PinvShape {
 template <class T>
 void newton_schulz_pinv(const Context& ctx, const PinvShape& s, const T* w, T* z);
 
-std::size_t newton_schulz_pinv_scratch_bytes(const PinvShape& s, std::size_t elem_bytes);
+// Workspace bytes: P, A, T (batch x n x n each; the CPU estimate counts them even without
+// iterations, the GPU, exact to its keys, only when it iterates) plus, on the GPU, the scale's
+// three norms per matrix ("pinv.norms", doubles).
+std::size_t newton_schulz_pinv_scratch_bytes(const PinvShape& s, std::size_t elem_bytes, Device device = Device::cpu);
 
 }  // namespace attn::ops

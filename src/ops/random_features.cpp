@@ -11,6 +11,17 @@ int64_t feature_columns(const FeatureShape& s) {
   return s.kind == FeatureKind::positive ? s.projections : 2 * s.projections;
 }
 
+std::size_t random_features_scratch_bytes(const FeatureShape& s, std::size_t elem_bytes, Device device) {
+  if (device != Device::cuda) return 0;
+  const auto rows = static_cast<std::size_t>(s.batch * s.seq_len);
+  // The shift rule of ops/cuda/random_features.cu: one shift per head (or trig's shared max) needs
+  // the candidates of every row first.
+  const bool unshifted = s.shift == FeatureShift::none || s.kind == FeatureKind::fourier;
+  const bool shared = !unshifted && (s.kind == FeatureKind::trig || s.shift == FeatureShift::per_head);
+  return (s.l2_normalize ? rows * static_cast<std::size_t>(s.head_dim) * elem_bytes : 0) +
+         (shared ? (rows + static_cast<std::size_t>(s.batch)) * sizeof(double) : 0);
+}
+
 template <class T>
 void random_features(const Context& ctx, const FeatureShape& s, const T* x, const T* w, T* out, const T* proj_scale,
                      T* shift_out) {

@@ -3,6 +3,7 @@
 // on the device of the context.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 
 #include "core/context.hpp"
@@ -44,6 +45,12 @@ int64_t feature_columns(const FeatureShape& s);  // m, or 2m for trig and hyperb
 template <class T>
 void random_features(const Context& ctx, const FeatureShape& s, const T* x, const T* w, T* out,
                      const T* proj_scale = nullptr, T* shift_out = nullptr);
+
+// Workspace bytes one random_features call takes: none on the CPU; on the GPU the unit-norm copy
+// of x ("random_features.unit", rows x d, with l2_normalize) and, for a shift shared across rows,
+// the per-row candidates and head maxima ("random_features.shift", rows + batch doubles). Calls share
+// the keys, so a method with several calls holds the larger size of each key, not the sum.
+std::size_t random_features_scratch_bytes(const FeatureShape& s, std::size_t elem_bytes, Device device = Device::cpu);
 
 // Host-side draw of W [m, d] (row-major) into `out`. orthogonal: blocks of d orthonormal rows from
 // the QR of Gaussian d x d matrices (with the sign fix, so directions are Haar), rows rescaled by

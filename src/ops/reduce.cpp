@@ -15,6 +15,12 @@ void mean_rows(const Context& ctx, int64_t batch, int64_t seq_len, int64_t dim, 
                 cuda::mean_rows(ctx, batch, seq_len, dim, causal, x, out));
 }
 
+std::size_t mean_rows_scratch_bytes(int64_t batch, int64_t seq_len, int64_t dim, Device device) {
+  if (device != Device::cuda) return 0;
+  const int64_t chunks = (seq_len + cuda::kMeanRowsChunk - 1) / cuda::kMeanRowsChunk;
+  return static_cast<std::size_t>(batch * (chunks + 1) * dim) * sizeof(double);
+}
+
 template void mean_rows<float>(const Context&, int64_t, int64_t, int64_t, bool, const float*, float*);
 template void mean_rows<double>(const Context&, int64_t, int64_t, int64_t, bool, const double*, double*);
 

@@ -11,6 +11,10 @@ RowShape row_shape(int64_t rows, int64_t cols, int64_t batch) {
   return {.rows = rows, .cols = cols, .ld = cols, .stride = rows * cols, .batch = batch};
 }
 
+std::size_t divide_rows_guarded_scratch_bytes(Device device) {
+  return device == Device::cuda ? sizeof(unsigned long long) : 0;  // "divide_rows_guarded.bad"
+}
+
 namespace {
 void check(const RowShape& s, const void* x, const char* op) {
   ATTN_CHECK(s.rows > 0 && s.cols > 0 && s.batch > 0, std::string(op) + ": sizes must be positive");

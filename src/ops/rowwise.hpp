@@ -3,6 +3,7 @@
 // rows x cols with row pitch `ld` and `stride` elements between blocks (RowShape).
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 
 #include "core/context.hpp"
@@ -70,5 +71,8 @@ void axpby(const Context& ctx, int64_t n, T alpha, const T* x, T beta, T* y);
 // JAX guard (den + 2 eps where |den| <= eps, eps = rel_tau * median). Returns the bad rows.
 template <class T>
 int64_t divide_rows_guarded(const Context& ctx, const RowShape& s, const T* den, double rel_tau, const T* fallback, T* x);
+// Workspace bytes divide_rows_guarded takes: none on the CPU, the bad-row counter on the GPU. The
+// other row-wise helpers take none on either device.
+std::size_t divide_rows_guarded_scratch_bytes(Device device = Device::cpu);
 
 }  // namespace attn::ops

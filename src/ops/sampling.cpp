@@ -18,6 +18,10 @@ void sample_without_replacement(const Context& ctx, const SampleShape& s, const 
                 cuda::sample_without_replacement(ctx, s, weight_a, weight_b, floor, rng, offset, idx));
 }
 
+std::size_t sample_without_replacement_scratch_bytes(const SampleShape& s, Device device) {
+  return device == Device::cuda ? static_cast<std::size_t>(s.batch * s.n) * sizeof(double) : 0;
+}
+
 void sample_with_replacement(const Context& ctx, const SampleShape& s, const Rng& rng, uint64_t offset, int64_t* idx) {
   ATTN_CHECK(s.batch > 0 && s.n > 0 && s.count > 0 && idx != nullptr, "sample_with_replacement: bad operands");
   ATTN_DISPATCH(ctx, "sample_with_replacement", cpu::sample_with_replacement(ctx, s, rng, offset, idx),

@@ -4,6 +4,7 @@
 // batch b.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 
 #include "core/context.hpp"
@@ -24,6 +25,9 @@ struct SampleShape {
 template <class T>
 void sample_without_replacement(const Context& ctx, const SampleShape& s, const T* weight_a, const T* weight_b,
                                 double floor, const Rng& rng, uint64_t offset, int64_t* idx);
+// Workspace bytes sample_without_replacement takes: none on the CPU; on the GPU its Gumbel keys
+// ("sample_without_replacement.keys", batch x n doubles). The other samplers take none.
+std::size_t sample_without_replacement_scratch_bytes(const SampleShape& s, Device device = Device::cpu);
 
 // `count` uniform indices per batch WITH replacement (Skeinformer's pilot rows), in draw order.
 void sample_with_replacement(const Context& ctx, const SampleShape& s, const Rng& rng, uint64_t offset, int64_t* idx);

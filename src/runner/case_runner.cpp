@@ -128,7 +128,7 @@ CaseResult describe_case(const Case& c, int threads) {
   const CaseShape shape = c.shape();
   r.flops_dense = dense_attention_flops(shape.heads_total(), shape.seq_len, shape.head_dim, shape.causal);
   r.flops_algorithmic = c.info->flops(shape, c.params);
-  r.estimated_workspace_bytes = c.info->workspace_bytes(shape, c.params, threads);
+  r.estimated_workspace_bytes = estimated_workspace_bytes(c, threads);  // + cuBLAS's workspace on cuda
   r.reference = c.info->reference == ReferenceKind::self ? "self" : "softmax-fp64";
   return r;
 }

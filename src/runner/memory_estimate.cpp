@@ -6,6 +6,7 @@
 #include <sstream>
 #include <string>
 
+#include "core/cuda_session.hpp"
 #include "core/device_memory.hpp"
 
 namespace attn {
@@ -47,9 +48,13 @@ MemoryEstimate estimate_case_memory(const Case& c, int threads) {
   // CPU: the NaN-filled output, its host copy and the own-exact copy. GPU: Q, K, V and the output
   // on the device in the case's dtype (the two host copies of the output are counted by host_total).
   e.case_io_bytes = c.device == Device::cpu ? 3 * elems * 4 : 4 * elems * static_cast<double>(dtype_size(c.input.dtype));
-  const CaseShape shape = c.shape();
-  e.workspace_bytes = c.info->workspace_bytes(shape, c.params, threads);
+  e.workspace_bytes = estimated_workspace_bytes(c, threads);
   return e;
+}
+
+double estimated_workspace_bytes(const Case& c, int threads) {
+  const double method = c.info->workspace_bytes(c.shape(), c.params, threads);
+  return c.device == Device::cuda ? method + static_cast<double>(cuda_blas_workspace_bytes()) : method;
 }
 
 MemoryBudget memory_budget(double budget_gib) {

@@ -16,7 +16,7 @@ struct MemoryEstimate {
   double reference_bytes = 0;       // host peak while the fp64 reference is made (on top of the inputs)
   double reference_kept_bytes = 0;  // the fp64 reference output, kept through every case of the group
   double case_io_bytes = 0;         // host: the output and its copies; GPU: Q, K, V and the output there
-  double workspace_bytes = 0;       // the method's own estimate (on the case's device)
+  double workspace_bytes = 0;       // estimated_workspace_bytes: the method's own estimate (+ cuBLAS on the GPU)
 
   // Host peak: inputs plus the larger of the reference phase and the case phase.
   double host_total() const;
@@ -26,6 +26,12 @@ struct MemoryEstimate {
 };
 
 MemoryEstimate estimate_case_memory(const Case& c, int threads);
+
+// The estimate the case's tracked workspace peak is compared with (CaseResult's
+// estimated_workspace_bytes): the method's workspace_bytes on the case's device and dtype, plus, on
+// cuda, the cuBLAS workspace the session puts into every case's workspace (cuda_blas_workspace_bytes,
+// 32 MiB on Hopper), so a GPU estimate is comparable with the tracked device peak.
+double estimated_workspace_bytes(const Case& c, int threads);
 
 // Budgets in bytes; <= 0 means "no check".
 struct MemoryBudget {

@@ -4,12 +4,24 @@
 
 #include "core/cuda/cuda_check.cuh"
 #include "core/cuda_session.hpp"
+#include "core/device_memory.hpp"
 #include "core/error.hpp"
 
 namespace attn {
 
-namespace {
-constexpr std::size_t kMiB = std::size_t(1) << 20;
+std::size_t cuda_blas_workspace_bytes() {
+  static const std::size_t bytes = [] {
+    constexpr std::size_t kUnknown = cuda_blas_workspace_bytes_for(9);
+    if (!cuda_available()) return kUnknown;
+    int device = 0, major = 0;
+    if (cudaGetDevice(&device) != cudaSuccess ||
+        cudaDeviceGetAttribute(&major, cudaDevAttrComputeCapabilityMajor, device) != cudaSuccess) {
+      cudaGetLastError();  // leave no sticky error for the next call
+      return kUnknown;
+    }
+    return cuda_blas_workspace_bytes_for(major);
+  }();
+  return bytes;
 }
 
 CudaSession::CudaSession() {
@@ -17,7 +29,7 @@ CudaSession::CudaSession() {
   ATTN_CUDA_CHECK(cudaGetDevice(&device));
   cudaDeviceProp prop{};
   ATTN_CUDA_CHECK(cudaGetDeviceProperties(&prop, device));
-  blas_workspace_bytes_ = (prop.major >= 9 ? 32 : 4) * kMiB;
+  blas_workspace_bytes_ = cuda_blas_workspace_bytes_for(prop.major);
   cudaStream_t stream = nullptr;
   ATTN_CUDA_CHECK(cudaStreamCreateWithFlags(&stream, cudaStreamNonBlocking));
   stream_ = stream;

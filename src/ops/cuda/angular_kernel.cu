@@ -14,7 +14,7 @@ namespace attn::ops::cuda {
 
 namespace {
 
-constexpr long long kTile = 512;
+constexpr long long kTile = kAngularTile;
 constexpr double kPi = 3.14159265358979323846;
 
 template <class T>

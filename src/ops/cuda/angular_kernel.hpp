@@ -7,6 +7,9 @@
 
 namespace attn::ops::cuda {
 
+// Query and key tile edge: scratch is one kAngularTile^2 tile per head (angular_kernel_scratch_bytes).
+inline constexpr long long kAngularTile = 512;
+
 template <class T>
 void angular_kernel_attention(const Context& ctx, const AngularKernelShape& s, const T* q, const T* k, const T* v,
                               T* out);

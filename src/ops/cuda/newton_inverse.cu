@@ -17,7 +17,7 @@ namespace attn::ops::cuda {
 
 namespace {
 
-constexpr int kHalvings = 10;
+constexpr int kHalvings = kNewtonHalvings;
 
 template <class T>
 __global__ void add_ridge_kernel(long long batch, long long m, const T* a, T ridge, T* p) {

@@ -7,6 +7,9 @@
 
 namespace attn::ops::cuda {
 
+// Step-size halvings tried by the normalized start (one device counter each, in the scratch).
+inline constexpr int kNewtonHalvings = 10;
+
 template <class T>
 void newton_inverse(const Context& ctx, const NewtonInverseShape& s, const T* a, T* v);
 

@@ -13,7 +13,7 @@ namespace attn::ops::cuda {
 
 namespace {
 
-constexpr long long kChunk = 64;  // rows per scan chunk
+constexpr long long kChunk = kMeanRowsChunk;  // rows per scan chunk
 
 struct MeanParams {
   long long batch, seq_len, dim, chunks;

@@ -9,6 +9,9 @@
 
 namespace attn::ops::cuda {
 
+// Rows per scan chunk of mean_rows: its scratch is batch * (chunks + 1) * dim doubles.
+inline constexpr long long kMeanRowsChunk = 64;
+
 template <class T>
 void mean_rows(const Context& ctx, int64_t batch, int64_t seq_len, int64_t dim, bool causal, const T* x, T* out);
 
