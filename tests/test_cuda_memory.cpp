@@ -1,14 +1,14 @@
 // The memory-model tier on the GPU (STYLE.md, method test suite item 4; issue 8): every method that
 // runs on cuda, at N = 1024 and 4096 (d = 64, B*H = 4; 16-bit too where the method has that path;
-// causal at N = 1024 where supported: the causal scans keep other scratch),
-// run the way the runner runs a case (runner/device_tensors.hpp: inputs outside the workspace,
-// cuBLAS's workspace inside it, the peak reset once the inputs exist). Two properties:
+// causal at N = 1024 where supported: the causal scans keep other scratch), run the way the runner
+// runs a case (runner/device_tensors.hpp: inputs outside the workspace, cuBLAS's workspace inside
+// it, the peak reset once the inputs exist). Two properties:
 //   1. the tracked device peak is at most 1.1 x the estimate the runner reports
 //      (runner/memory_estimate.hpp: the method's workspace_bytes on cuda + the cuBLAS workspace)
 //      + 64 KiB, so the up-front budget check never lets an oversized case through;
 //   2. the tracked peak is within 64 MiB of what cudaMemGetInfo says the case took, so nothing
 //      large is allocated behind the workspace's back (library internals and module code only).
-// Each case runs in a forked child (tests/support/child_process.hpp); the parent never touches
+// Each method runs in a forked child (tests/support/child_process.hpp); the parent never touches
 // CUDA. Skips without a device. A method whose cuda run is `unsupported` (an op without a CUDA
 // path) is listed, not failed: test_cuda_methods owns that.
 #include <gtest/gtest.h>
@@ -26,6 +26,7 @@
 #include "core/error.hpp"
 #include "methods/registry.hpp"
 #include "runner/device_tensors.hpp"
+#include "runner/memory_estimate.hpp"
 #include "support/child_process.hpp"
 #include "support/method_harness.hpp"
 
@@ -71,7 +72,12 @@ std::string measure(const std::string& name, int64_t n, bool causal, DType dtype
     method->forward(io.context(), io.q(), io.k(), io.v(), io.out());
     device_synchronize(Device::cuda);
     const double used = free_before - static_cast<double>(cuda_free_bytes()) + base;
-    const double estimate = info->workspace_bytes(cs, params, kThreads) + static_cast<double>(cuda_blas_workspace_bytes());
+    Case c;  // the runner's own rule for what the peak is compared with
+    c.info = info;
+    c.params = params;
+    c.input = {.seq_len = n, .head_dim = cs.head_dim, .batch = cs.batch, .heads = cs.heads, .causal = causal, .dtype = dtype};
+    c.device = Device::cuda;
+    const double estimate = estimated_workspace_bytes(c, kThreads);
     return fmt::format("ok {} {} {}", io.workspace().peak_bytes(), estimate, used);
   } catch (const UnsupportedError& e) {
     return std::string("unsupported ") + e.what();
@@ -98,6 +104,18 @@ std::vector<MemoryRun> runs_of(const MethodInfo& info) {
   return runs;
 }
 
+// One child per method (a CUDA context and cuBLAS handle cost about a second to create): one line
+// per run, in runs_of order, newlines in messages flattened.
+std::string measure_all(const MethodInfo& info) {
+  std::string lines;
+  for (const MemoryRun& run : runs_of(info)) {
+    std::string line = measure(info.name, run.n, run.causal, run.dtype);
+    std::replace(line.begin(), line.end(), '\n', ' ');
+    lines += line + "\n";
+  }
+  return lines;
+}
+
 TEST(CudaMemory, TrackedPeakWithinEstimateAndDriverCount) {
   if (!device_present()) GTEST_SKIP() << "no CUDA device on this machine (or a CPU-only build)";
   constexpr double kMiB = 1024.0 * 1024.0;
@@ -105,10 +123,16 @@ TEST(CudaMemory, TrackedPeakWithinEstimateAndDriverCount) {
   std::ostringstream table;
   for (const MethodInfo& info : MethodRegistry::instance().all()) {
     if (std::find(info.devices.begin(), info.devices.end(), Device::cuda) == info.devices.end()) continue;
-    for (const MemoryRun& run : runs_of(info)) {
+    const std::vector<MemoryRun> runs = runs_of(info);
+    std::istringstream lines(in_child([&] { return measure_all(info); }));
+    for (const MemoryRun& run : runs) {
       const std::string what =
           fmt::format("{} {} N={}{}", info.name, dtype_name(run.dtype), run.n, run.causal ? " causal" : "");
-      const std::string line = in_child([&] { return measure(info.name, run.n, run.causal, run.dtype); });
+      std::string line;
+      if (!std::getline(lines, line)) {
+        ADD_FAILURE() << what << ": the method's child reported nothing for this run";
+        break;
+      }
       std::istringstream fields(line);
       std::string kind;
       fields >> kind;
@@ -117,7 +141,7 @@ TEST(CudaMemory, TrackedPeakWithinEstimateAndDriverCount) {
         table << "  " << what << ": " << line << "\n";
         continue;
       }
-      if (kind != "ok") {
+      if (kind != "ok") {  // an error, or the child's crash line
         ADD_FAILURE() << what << ": " << line;
         continue;
       }
