@@ -75,7 +75,8 @@ std::string measure(const std::string& name, int64_t n, bool causal, DType dtype
     Case c;  // the runner's own rule for what the peak is compared with
     c.info = info;
     c.params = params;
-    c.input = {.seq_len = n, .head_dim = cs.head_dim, .batch = cs.batch, .heads = cs.heads, .causal = causal, .dtype = dtype};
+    c.input = {.seq_len = n, .head_dim = cs.head_dim, .batch = cs.batch, .heads = cs.heads, .causal = causal,
+               .dtype = dtype};
     c.device = Device::cuda;
     const double estimate = estimated_workspace_bytes(c, kThreads);
     return fmt::format("ok {} {} {}", io.workspace().peak_bytes(), estimate, used);

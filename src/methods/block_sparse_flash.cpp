@@ -169,7 +169,8 @@ const MethodRegistration kRegistration{MethodInfo{
              static_cast<double>(s.seq_len) * static_cast<double>(s.head_dim);
     },
     .workspace_bytes = [](const CaseShape& s, const ParamSet& p, int threads) {
-      return static_cast<double>(ops::flash_attention_scratch_bytes(base_shape(s, p), sizeof(float), threads, s.device)) +
+      return static_cast<double>(
+                 ops::flash_attention_scratch_bytes(base_shape(s, p), sizeof(float), threads, s.device)) +
              layout_bytes(s, p);
     },
     .create = [](const MethodConfig& c) -> std::unique_ptr<Method> { return std::make_unique<BlockSparseFlash>(c); },

@@ -124,7 +124,8 @@ double contextpool_workspace(const CaseShape& s, const ParamSet& p, int threads)
                d = static_cast<double>(s.head_dim), m = static_cast<double>(ops::pooled_rows(ps));
   if (is_same(p)) {
     const double pooled = (p.get_bool("pool_q") ? 3 : 2) * bh * n * d * sizeof(float);
-    return pooled + static_cast<double>(ops::flash_attention_scratch_bytes(flash_shape(s), sizeof(float), threads, s.device));
+    return pooled +
+           static_cast<double>(ops::flash_attention_scratch_bytes(flash_shape(s), sizeof(float), threads, s.device));
   }
   return (2 * bh * m * d + bh * n * m + m) * sizeof(float);
 }

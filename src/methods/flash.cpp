@@ -78,7 +78,8 @@ const MethodRegistration kRegistration{MethodInfo{
     .workspace_bytes = [](const CaseShape& s, const ParamSet& p, int threads) {
       // fp32 tiles on the CPU; on the GPU (the only device with fp16/bf16) the fused kernels keep their
       // tiles on chip and take no workspace in any dtype.
-      return static_cast<double>(ops::flash_attention_scratch_bytes(flash_shape(s, p), sizeof(float), threads, s.device));
+      return static_cast<double>(
+          ops::flash_attention_scratch_bytes(flash_shape(s, p), sizeof(float), threads, s.device));
     },
     .create = [](const MethodConfig& c) -> std::unique_ptr<Method> { return std::make_unique<FlashAttention>(c); },
 }};

@@ -203,8 +203,10 @@ double kernelized_workspace(const CaseShape& s, const ParamSet& p, int threads) 
   const auto la = linear_shape(s, p, rows);
   const double phi = 2.0 * static_cast<double>(s.heads_total() * s.seq_len * la.features) * sizeof(float);
   const double w = static_cast<double>(rows * (s.head_dim + 1)) * sizeof(float);
-  const double features = static_cast<double>(ops::random_features_scratch_bytes(feature_shape(s, rows), sizeof(float), s.device));
-  return phi + w + features + static_cast<double>(ops::linear_attention_scratch_bytes(la, sizeof(float), threads, s.device));
+  const double features =
+      static_cast<double>(ops::random_features_scratch_bytes(feature_shape(s, rows), sizeof(float), s.device));
+  return phi + w + features +
+         static_cast<double>(ops::linear_attention_scratch_bytes(la, sizeof(float), threads, s.device));
 }
 
 const MethodRegistration kRegistration{MethodInfo{

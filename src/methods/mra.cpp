@@ -163,7 +163,8 @@ double mra_workspace(const CaseShape& s, const ParamSet& p, int threads) {
                         (p.get_int("diag_prior") > 0 || p.get_int("first_prior") > 0 ? nb * nb : 0) +
                         (lowres ? bh * nb + bh * nb * d : 0);
   const double ints = bh * sel + bh * nb + 1 + std::max(1.0, bh * sel);
-  return 4 * floats + 8 * ints + static_cast<double>(ops::flash_attention_scratch_bytes(f, sizeof(float), threads, s.device));
+  return 4 * floats + 8 * ints +
+         static_cast<double>(ops::flash_attention_scratch_bytes(f, sizeof(float), threads, s.device));
 }
 
 const MethodRegistration kRegistration{MethodInfo{

@@ -120,11 +120,12 @@ double performer_workspace(const CaseShape& s, const ParamSet& p, int threads) {
   const double phi = 2.0 * static_cast<double>(s.heads_total() * s.seq_len * la.features) * sizeof(float);
   const double w = static_cast<double>(projections(p) * s.head_dim) * sizeof(float);
   // The query and key feature calls share random_features' keys: the larger of the two is held.
-  const double features = static_cast<double>(
-      std::max(ops::random_features_scratch_bytes(feature_shape(s, p, ops::FeatureShift::per_row), sizeof(float), s.device),
-               ops::random_features_scratch_bytes(feature_shape(s, p, ops::FeatureShift::per_head), sizeof(float),
-                                                  s.device)));
-  return phi + w + features + static_cast<double>(ops::linear_attention_scratch_bytes(la, sizeof(float), threads, s.device));
+  const auto fq = feature_shape(s, p, ops::FeatureShift::per_row);
+  const auto fk = feature_shape(s, p, ops::FeatureShift::per_head);
+  const double features = static_cast<double>(std::max(ops::random_features_scratch_bytes(fq, sizeof(float), s.device),
+                                                       ops::random_features_scratch_bytes(fk, sizeof(float), s.device)));
+  return phi + w + features +
+         static_cast<double>(ops::linear_attention_scratch_bytes(la, sizeof(float), threads, s.device));
 }
 
 const MethodRegistration kRegistration{MethodInfo{

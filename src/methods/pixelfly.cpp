@@ -116,7 +116,8 @@ const MethodRegistration kRegistration{MethodInfo{
       return static_cast<double>(s.heads_total()) * (rho * n * n * (4 * d + 2 * m + 2 * d) + 2 * n * d * m + 4 * n * m * d);
     },
     .workspace_bytes = [](const CaseShape& s, const ParamSet& p, int threads) {
-      return sparse_lowrank_workspace_bytes(core_shape(s, p), threads, s.device) + static_cast<double>(layout(s, p).bytes());
+      return sparse_lowrank_workspace_bytes(core_shape(s, p), threads, s.device) +
+             static_cast<double>(layout(s, p).bytes());
     },
     .create = [](const MethodConfig& c) -> std::unique_ptr<Method> { return std::make_unique<Pixelfly>(c); },
 }};

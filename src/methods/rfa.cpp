@@ -107,8 +107,10 @@ double rfa_workspace(const CaseShape& s, const ParamSet& p, int threads) {
   const double phi = 2.0 * static_cast<double>(s.heads_total() * s.seq_len * la.features) * sizeof(float);
   const double w = static_cast<double>(la.features / 2 * s.head_dim) * sizeof(float);
   // Both feature calls normalize into the same "random_features.unit" buffer (GPU only).
-  const double unit = static_cast<double>(ops::random_features_scratch_bytes(feature_shape(s, p), sizeof(float), s.device));
-  return phi + w + unit + static_cast<double>(ops::linear_attention_scratch_bytes(la, sizeof(float), threads, s.device));
+  const double unit =
+      static_cast<double>(ops::random_features_scratch_bytes(feature_shape(s, p), sizeof(float), s.device));
+  return phi + w + unit +
+         static_cast<double>(ops::linear_attention_scratch_bytes(la, sizeof(float), threads, s.device));
 }
 
 const MethodRegistration kRegistration{MethodInfo{

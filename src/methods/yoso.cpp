@@ -88,7 +88,8 @@ double yoso_workspace(const CaseShape& s, const ParamSet& p, int threads) {
   const auto l = lsh_shape(s, p);
   const double planes = 4.0 * static_cast<double>(std::max<int64_t>(1, l.batch * l.hashes * l.bits * l.head_dim));
   const double codes = 2.0 * 4.0 * static_cast<double>(l.batch * l.hashes * l.seq_len);
-  const double tables = static_cast<double>(ops::lsh_bucket_sum_scratch_bytes(l, s.head_dim, sizeof(float), threads, s.device));
+  const double tables =
+      static_cast<double>(ops::lsh_bucket_sum_scratch_bytes(l, s.head_dim, sizeof(float), threads, s.device));
   // On the CPU the runner also runs YOSO-E (forward_own_exact) on the same workspace; a GPU case's
   // own-exact reference runs on the host from a CPU instance, outside the device workspace.
   if (s.device == Device::cuda) return planes + codes + tables;

@@ -10,7 +10,8 @@ namespace attn::ops {
 std::size_t newton_inverse_scratch_bytes(const NewtonInverseShape& s, std::size_t elem_bytes, Device device) {
   const std::size_t matrices = static_cast<std::size_t>(3 * s.batch * s.size * s.size) * elem_bytes;
   if (device != Device::cuda) return matrices;
-  return matrices + static_cast<std::size_t>(2 * s.batch + cuda::kNewtonHalvings) * sizeof(double);  // "newton_inverse.alpha"
+  // "newton_inverse.alpha": step sizes and row maxima per matrix, then the halving counters.
+  return matrices + static_cast<std::size_t>(2 * s.batch + cuda::kNewtonHalvings) * sizeof(double);
 }
 
 template <class T>
