@@ -7,7 +7,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <set>
 #include <string>
 
 #include "core/cuda_session.hpp"
@@ -18,10 +17,6 @@
 
 namespace attn::test {
 namespace {
-
-// Methods whose workspace lambda still passes the CPU (per-thread) FFT scratch on cuda; each name
-// leaves this set when its lambda takes s.device (fft_scratch_bytes_cuda).
-const std::set<std::string> kAwaitingDeviceForm = {"fno", "fedformer", "s4d"};
 
 Budget budget_for(const MethodInfo& info) {
   Budget b;
@@ -56,8 +51,7 @@ TEST(DeviceEstimates, FiniteAndIndependentOfHostThreadsOnCuda) {
         const std::string what = info.name + (causal ? " causal" : "") + " N=" + std::to_string(n);
         const double one = info.workspace_bytes(cs, p, 1), many = info.workspace_bytes(cs, p, 16);
         EXPECT_TRUE(std::isfinite(one) && one >= 0) << what << ": " << one;
-        if (!kAwaitingDeviceForm.count(info.name))
-          EXPECT_EQ(one, many) << what << ": a GPU estimate must not scale with host threads";
+        EXPECT_EQ(one, many) << what << ": a GPU estimate must not scale with host threads";
         ++checked;
       }
     }

@@ -188,7 +188,9 @@ class Fedformer final : public Method {
 double fedformer_workspace(const CaseShape& s, const ParamSet& p, int threads) {
   const double bh = double(s.heads_total()), e = double(s.head_dim), m = double(clamped_modes(s, p)), c = sizeof(cf);
   double bytes = double(s.heads) * m * e * e * c + 3 * m * sizeof(int64_t) +
-                 double(ops::fft_scratch_bytes(fft_shape(s), sizeof(float), threads, clamped_modes(s, p)));
+                 double(s.device == Device::cuda
+                            ? ops::fft_scratch_bytes_cuda(fft_shape(s), sizeof(float), clamped_modes(s, p))
+                            : ops::fft_scratch_bytes(fft_shape(s), sizeof(float), threads, clamped_modes(s, p)));
   if (!is_fea(p)) return bytes + 2 * bh * m * e * c;
   return bytes + (paper_values(p) ? 3 : 2) * bh * m * e * c + bh * m * m * c + bh * m * e * c;
 }

@@ -129,7 +129,9 @@ class Fno final : public Method {
 double fno_workspace(const CaseShape& s, const ParamSet& p, int threads) {
   const double bh = double(s.heads_total()), d = double(s.head_dim), k = double(p.get_int("modes")), c = sizeof(cf);
   return double(s.heads) * k * d * d * c + bh * d * sizeof(float) + k * sizeof(int64_t) + 2 * bh * k * d * c +
-         double(ops::fft_scratch_bytes(fft_shape(s), sizeof(float), threads, p.get_int("modes")));
+         double(s.device == Device::cuda
+                    ? ops::fft_scratch_bytes_cuda(fft_shape(s), sizeof(float), p.get_int("modes"))
+                    : ops::fft_scratch_bytes(fft_shape(s), sizeof(float), threads, p.get_int("modes")));
 }
 
 const MethodRegistration kRegistration{MethodInfo{

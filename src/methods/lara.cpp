@@ -217,7 +217,10 @@ double lara_workspace(const CaseShape& s, const ParamSet& p, int) {
   const bool aux = p.get_string("mis") != "bh";
   double floats = 3 * c * d + 2 * n + c + 3 * rows * n + rows + rows * d + rows * c + (aux ? c * n : 0.0);
   if (plan.sample) floats += 2 * rows * d;  // noise and omega
-  return bh * floats * sizeof(float) + (plan.sample ? rows * sizeof(int64_t) : 0.0);
+  // mis_weights' per-proposal weights on the GPU (none on the CPU).
+  const double mis = double(ops::mis_weights_scratch_bytes(
+      {.batch = s.heads_total(), .proposals = plan.proposals, .samples = plan.samples, .queries = s.seq_len}, s.device));
+  return bh * floats * sizeof(float) + (plan.sample ? rows * sizeof(int64_t) : 0.0) + mis;
 }
 
 const MethodRegistration kRegistration{MethodInfo{

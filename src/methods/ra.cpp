@@ -189,7 +189,11 @@ double ra_workspace(const CaseShape& s, const ParamSet& p, int) {
   const double floats = 2 * bh * rows * n + bh * rows * d + bh * n + (c == Center::mean_key ? bh * n * d : 0.0) +
                         (c != Center::sampled ? bh * rows * d : 0.0);
   const double ints = rows + (c == Center::sampled ? bh * rows : 0.0);
-  return floats * sizeof(float) + ints * sizeof(int64_t);
+  // mean_rows' partial sums on the GPU (none on the CPU).
+  const double scan = c == Center::mean_key
+                          ? double(ops::mean_rows_scratch_bytes(s.heads_total(), s.seq_len, s.head_dim, s.device))
+                          : 0.0;
+  return floats * sizeof(float) + ints * sizeof(int64_t) + scan;
 }
 
 const MethodRegistration kRegistration{MethodInfo{

@@ -129,7 +129,13 @@ double s4d_workspace(const CaseShape& s, const ParamSet& p, int threads) {
   const double params = double(ss.sets * ss.channels) * (2.0 * double(ss.modes) * sizeof(cd) + sizeof(float));
   const double kernel = double(ss.sets) * double(ss.n) * double(ss.channels) * sizeof(float);
   const double spectrum = double(ss.sets * ss.channels * fu.pitch()) * sizeof(cf);
-  return params + kernel + spectrum + double(ops::fft_scratch_bytes(fu, sizeof(float), threads));
+  if (s.device != Device::cuda) return params + kernel + spectrum + double(ops::fft_scratch_bytes(fu, sizeof(float), threads));
+  // GPU: fft_convolve_rows' spectrum and cuFFT's work area, which the kernel's rfft_rows (sets rows)
+  // shares ("fft.cufft_work" holds the larger plan's).
+  const double work_u = double(ops::fft_work_area_bytes_cuda(fu, sizeof(float)));
+  const double work_k = double(ops::fft_work_area_bytes_cuda(conv_shape(s, ss.sets), sizeof(float)));
+  return params + kernel + spectrum + double(ops::fft_scratch_bytes_cuda(fu, sizeof(float))) +
+         (work_k > work_u ? work_k - work_u : 0.0);
 }
 
 const MethodRegistration kRegistration{MethodInfo{

@@ -175,7 +175,11 @@ double skein_workspace(const CaseShape& s, const ParamSet& p, int) {
   if (plan.adaptive && plan.columns < s.seq_len) floats += 2 * d;
   if (plan.reuse) floats += m * d;
   const double ints = (plan.pilot() ? 2 : 1) * m;
-  return bh * (floats * sizeof(float) + ints * sizeof(int64_t));
+  // GPU only (0 on the CPU): the Gumbel keys of the column draw and the guarded division's counter.
+  const double keys = double(ops::sample_without_replacement_scratch_bytes(
+      {.batch = s.heads_total(), .n = s.seq_len, .count = plan.columns}, s.device));
+  const double counter = plan.adaptive ? double(ops::divide_rows_guarded_scratch_bytes(s.device)) : 0.0;
+  return bh * (floats * sizeof(float) + ints * sizeof(int64_t)) + keys + counter;
 }
 
 const MethodRegistration kRegistration{MethodInfo{
