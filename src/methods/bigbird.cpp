@@ -78,6 +78,11 @@ class BigBird final : public Method {
   ops::BlockLayout layout_;
 };
 
+// The estimate layout's facts (memoized: methods/sparse_layouts.hpp).
+LayoutFacts facts(const CaseShape& s, const ParamSet& p) {
+  return layout_facts("bigbird", s, p, false, [&] { return layout(s, p, Rng(0)); });
+}
+
 void apply_budget(const Budget& budget, const CaseShape& s, const std::vector<std::string>& explicit_params,
                   ParamSet& p, Realized& r) {
   const int64_t b = std::min(p.get_int("block"), s.seq_len);
@@ -86,7 +91,7 @@ void apply_budget(const Budget& budget, const CaseShape& s, const std::vector<st
   if (budget.sparsity && !is_explicit(explicit_params, "rand_blocks"))
     p.set("rand_blocks", bigbird_rand_blocks_for(budget_density(budget), nb));
   p.set("rand_blocks", rand_blocks(p));
-  r.density = layout(s, p, Rng(0)).density();
+  r.density = facts(s, p).density;
 }
 
 const MethodRegistration kRegistration{MethodInfo{
@@ -111,13 +116,13 @@ const MethodRegistration kRegistration{MethodInfo{
     .complexity = "O(N (5 + r) b d) time, O(N d) memory",
     .apply_budget = apply_budget,
     .flops = [](const CaseShape& s, const ParamSet& p) {
-      return 4.0 * static_cast<double>(s.heads_total()) * layout(s, p, Rng(0)).density() *
+      return 4.0 * static_cast<double>(s.heads_total()) * facts(s, p).density *
              static_cast<double>(s.seq_len) * static_cast<double>(s.seq_len) * static_cast<double>(s.head_dim);
     },
     .workspace_bytes = [](const CaseShape& s, const ParamSet& p, int threads) {
       return static_cast<double>(
                  ops::flash_attention_scratch_bytes(base_shape(s, p), sizeof(float), threads, s.device)) +
-             static_cast<double>(layout(s, p, Rng(0)).bytes());
+             facts(s, p).bytes;
     },
     .create = [](const MethodConfig& c) -> std::unique_ptr<Method> { return std::make_unique<BigBird>(c); },
 }};

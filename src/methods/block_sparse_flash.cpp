@@ -122,6 +122,15 @@ class BlockSparseFlash final : public Method {
   ops::BlockLayout layout_;
 };
 
+// The estimate layout's facts (memoized: methods/sparse_layouts.hpp).
+LayoutFacts facts(const CaseShape& s, const ParamSet& p) {
+  return layout_facts("block-sparse-flash", s, p, s.causal, [&] { return build_layout(s, p, Rng(0)); });
+}
+
+double layout_density(const CaseShape& s, const ParamSet& p) { return facts(s, p).density; }
+
+double layout_bytes(const CaseShape& s, const ParamSet& p) { return facts(s, p).bytes; }
+
 void apply_budget(const Budget& budget, const CaseShape& s, const std::vector<std::string>& explicit_params,
                   ParamSet& p, Realized& r) {
   const std::string kind = p.get_string("layout");
@@ -132,12 +141,7 @@ void apply_budget(const Budget& budget, const CaseShape& s, const std::vector<st
   const double rho = budget.sparsity ? budget_density(budget) : kDefaultDensity;
   if (kind != "file" && (p.get_int("arg") < 0 || !is_explicit(explicit_params, "arg")))
     p.set("arg", arg_for(kind, rho, nb));
-  const ops::BlockLayout l = build_layout(s, p, Rng(0));
-  r.density = l.density({.causal = s.causal});
-}
-
-double layout_bytes(const CaseShape& s, const ParamSet& p) {
-  return static_cast<double>(build_layout(s, p, Rng(0)).bytes());
+  r.density = layout_density(s, p);
 }
 
 const MethodRegistration kRegistration{MethodInfo{
@@ -164,7 +168,7 @@ const MethodRegistration kRegistration{MethodInfo{
     .complexity = "O(N^2 d rho) time, O(N d + nnz blocks) memory",
     .apply_budget = apply_budget,
     .flops = [](const CaseShape& s, const ParamSet& p) {
-      const double rho = build_layout(s, p, Rng(0)).density({.causal = s.causal});
+      const double rho = layout_density(s, p);
       return 4.0 * static_cast<double>(s.heads_total()) * rho * static_cast<double>(s.seq_len) *
              static_cast<double>(s.seq_len) * static_cast<double>(s.head_dim);
     },

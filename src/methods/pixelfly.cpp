@@ -73,6 +73,11 @@ class Pixelfly final : public Method {
   float* w_ = nullptr;
 };
 
+// The layout's facts for the estimates (memoized: methods/sparse_layouts.hpp).
+LayoutFacts facts(const CaseShape& s, const ParamSet& p) {
+  return layout_facts("pixelfly", s, p, false, [&] { return layout(s, p); });
+}
+
 void apply_budget(const Budget& budget, const CaseShape& s, const std::vector<std::string>& explicit_params,
                   ParamSet& p, Realized& r) {
   if (s.causal) throw UnsupportedError("pixelfly: not causal (the official block-sparse Scatterbrain path is not)");
@@ -84,7 +89,7 @@ void apply_budget(const Budget& budget, const CaseShape& s, const std::vector<st
     p.set("factors", butterfly_factors_for(budget_density(budget), nb));
   if (p.get_int("factors") <= 0) p.set("factors", kDefaultFactors);
   r.rank = features(p);
-  r.density = layout(s, p).density();
+  r.density = facts(s, p).density;
 }
 
 const MethodRegistration kRegistration{MethodInfo{
@@ -112,12 +117,12 @@ const MethodRegistration kRegistration{MethodInfo{
     .apply_budget = apply_budget,
     .flops = [](const CaseShape& s, const ParamSet& p) {
       const double n = static_cast<double>(s.seq_len), d = static_cast<double>(s.head_dim);
-      const double m = static_cast<double>(features(p)), rho = layout(s, p).density();
+      const double m = static_cast<double>(features(p)), rho = facts(s, p).density;
       return static_cast<double>(s.heads_total()) * (rho * n * n * (4 * d + 2 * m + 2 * d) + 2 * n * d * m + 4 * n * m * d);
     },
     .workspace_bytes = [](const CaseShape& s, const ParamSet& p, int threads) {
       return sparse_lowrank_workspace_bytes(core_shape(s, p), threads, s.device) +
-             static_cast<double>(layout(s, p).bytes());
+             facts(s, p).bytes;
     },
     .create = [](const MethodConfig& c) -> std::unique_ptr<Method> { return std::make_unique<Pixelfly>(c); },
 }};
