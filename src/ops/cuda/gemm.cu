@@ -4,6 +4,7 @@
 #include <cuda_runtime.h>
 
 #include "core/cuda/cuda_check.cuh"
+#include "core/cuda_session.hpp"
 #include "core/error.hpp"
 #include "ops/cuda/gemm.hpp"
 
@@ -34,6 +35,12 @@ cublasHandle_t bound_handle(const Context& ctx) {
   ATTN_CHECK(ctx.blas_handle != nullptr, "cuda gemm: the context has no cuBLAS handle (use CudaSession)");
   auto handle = static_cast<cublasHandle_t>(ctx.blas_handle);
   ATTN_CUBLAS_CHECK(cublasSetStream(handle, static_cast<cudaStream_t>(ctx.stream)));
+  // cublasSetStream resets the handle's workspace to cuBLAS's own pool (cuBLAS docs), which would leave
+  // the context's tracked "cublas.workspace" (CudaSession::make_context) unused: bind it again.
+  if (ctx.workspace != nullptr) {
+    const std::size_t bytes = cuda_blas_workspace_bytes();
+    ATTN_CUBLAS_CHECK(cublasSetWorkspace(handle, ctx.ws().get_bytes("cublas.workspace", bytes), bytes));
+  }
   ATTN_CUBLAS_CHECK(cublasSetPointerMode(handle, CUBLAS_POINTER_MODE_HOST));
   return handle;
 }
