@@ -1,7 +1,7 @@
 // fp16 / bf16 fused attention on tensor cores (ops/cuda/flash_attention_tc.cu), FlashAttention's
 // test rule: on inputs rounded to the 16-bit type, the kernel's error against the fp64 reference is
 // at most twice that of a plain implementation in the same precision (+1e-7): scores S = Q K^T in
-// fp32 rounded to the type, softmax in fp32, P rounded, O = P V in fp32, O rounded (what a
+// fp32, scaled by 1/sqrt(d) and rounded to the type, softmax in fp32, P rounded, O = P V in fp32, O rounded (what a
 // framework's unfused fp16 attention computes). The fp32 LSE must match the fp64 one. Masks, key
 // lengths and block layouts as for fp32. On the CPU the 16-bit entry says unsupported, naming the op.
 // The unfused 16-bit path `exact` runs on the GPU (GemmEx, the 16-bit row softmax, GemmEx) is that
@@ -69,7 +69,7 @@ std::vector<float> plain_attention(const HalfCase& c, int64_t nk, const std::vec
         if (!allows(b, i, j)) continue;
         float s = 0;
         for (int64_t e = 0; e < d; ++e) s += q[(b * n + i) * d + e] * k[(b * nk + j) * d + e];
-        p[j] = round_h<H>(s) * scale;
+        p[j] = round_h<H>(s * scale);
         mx = std::max(mx, p[j]);
       }
       float sum = 0;
@@ -151,9 +151,10 @@ std::vector<float> unfused_on_gpu(testing::GpuCase& gpu, const HalfCase& c, cons
   const int64_t n = c.n, d = c.d;
   DeviceVector<H> scores(static_cast<std::size_t>(c.batch * n * n), typename DeviceVector<H>::Uninitialized{});
   DeviceVector<H> out(static_cast<std::size_t>(c.batch * n * d), typename DeviceVector<H>::Uninitialized{});
-  gemm(gpu.ctx, gemm_shape(Trans::no, Trans::yes, n, n, d, c.batch), 1.0f, q.ptr, k.ptr, 0.0f, scores.ptr);
+  gemm(gpu.ctx, gemm_shape(Trans::no, Trans::yes, n, n, d, c.batch), 1.0f / std::sqrt(float(d)), q.ptr, k.ptr, 0.0f,
+       scores.ptr);
   const SoftmaxShape sm{.rows = n, .cols = n, .ld = n, .stride = n * n, .batch = c.batch, .causal = c.mask.causal};
-  softmax_rows(gpu.ctx, sm, 1.0f / std::sqrt(float(d)), scores.ptr);
+  softmax_rows(gpu.ctx, sm, 1.0f, scores.ptr);
   gemm(gpu.ctx, gemm_shape(Trans::no, Trans::no, n, d, n, c.batch), 1.0f, scores.ptr, v.ptr, 0.0f, out.ptr);
   gpu.sync();
   std::vector<float> got;

@@ -6,9 +6,9 @@
 // probabilities share the buffer so the peak is not doubled).
 // Exactness: equals the fp64 reference within fp32 rounding, causal and not.
 // dtypes: fp32 everywhere; fp16 / bf16 on the GPU as frameworks run "math" attention in half
-// precision: Q K^T on tensor cores (fp32 accumulation) stored in the dtype, the softmax reduced in
-// fp32 and stored in the dtype, P V on tensor cores. This is the plain same-precision implementation
-// the fused 16-bit kernel (flash) is compared with.
+// precision: Q K^T / sqrt(d) on tensor cores (fp32 accumulation) stored in the dtype, the softmax
+// reduced in fp32 and stored in the dtype, P V on tensor cores. This is the plain same-precision
+// implementation the fused 16-bit kernel (flash) is compared with.
 // Parameters: none.
 // Deviations: none. Large heads (N > 2048) run one after another so each GEMM and softmax uses every
 // thread and only one N x N buffer exists; small heads run `threads` at a time as one batched
@@ -17,6 +17,7 @@
 // GPU heads are batched into one strided cuBLAS call while their score matrices fit 1 GiB.
 #include <algorithm>
 #include <cmath>
+#include <type_traits>
 
 #include "core/half.hpp"
 #include "methods/registry.hpp"
@@ -64,16 +65,22 @@ class ExactAttention final : public Method {
   template <class S>
   void run(Context& ctx, const Tensor& q, const Tensor& k, const Tensor& v, Tensor& out) const {
     const int64_t n = shape_.seq_len, d = shape_.head_dim, bh = shape_.heads_total();
-    const int64_t group = heads_per_group(shape_, ctx.threads);
+    CaseShape here = shape_;
+    here.device = ctx.device;  // the grouping rule of the device this forward runs on
+    const int64_t group = heads_per_group(here, ctx.threads);
     S* scores = ctx.ws().get<S>("exact.scores", group * n * n);
     const float scale = 1.0f / std::sqrt(static_cast<float>(d));
+    // 16-bit scores are stored already scaled (the GEMM's alpha), as frameworks scale before the
+    // product: stored unscaled, fp16 would overflow once |q.k| > 65504 instead of 65504 sqrt(d).
+    constexpr bool kWide = std::is_same_v<S, float>;
+    const float qk_alpha = kWide ? 1.0f : scale, softmax_scale = kWide ? scale : 1.0f;
     for (int64_t h0 = 0; h0 < bh; h0 += group) {
       const int64_t g = std::min(group, bh - h0);
       const auto qk = ops::gemm_shape(ops::Trans::no, ops::Trans::yes, n, n, d, g);
       const auto pv = ops::gemm_shape(ops::Trans::no, ops::Trans::no, n, d, n, g);
       const ops::SoftmaxShape sm{.rows = n, .cols = n, .ld = n, .stride = n * n, .batch = g, .causal = shape_.causal};
-      ops::gemm(ctx, qk, 1.0f, q.head<S>(h0), k.head<S>(h0), 0.0f, scores);
-      ops::softmax_rows(ctx, sm, scale, scores);
+      ops::gemm(ctx, qk, qk_alpha, q.head<S>(h0), k.head<S>(h0), 0.0f, scores);
+      ops::softmax_rows(ctx, sm, softmax_scale, scores);
       ops::gemm(ctx, pv, 1.0f, scores, v.head<S>(h0), 0.0f, out.head<S>(h0));
     }
   }

@@ -55,8 +55,10 @@ void CudaSession::synchronize() const { ATTN_CUDA_CHECK(cudaStreamSynchronize(st
 Context CudaSession::make_context(Workspace& workspace, int threads) {
   ATTN_CHECK(workspace.device() == Device::cuda, "CudaSession::make_context needs a CUDA workspace");
   void* blas_ws = workspace.get_bytes("cublas.workspace", blas_workspace_bytes_);
-  ATTN_CUBLAS_CHECK(cublasSetWorkspace(static_cast<cublasHandle_t>(handle_), blas_ws, blas_workspace_bytes_));
+  // Stream first: cublasSetStream resets the handle's workspace to cuBLAS's own pool (cuBLAS docs),
+  // so the tracked buffer is bound after it (ops/cuda/gemm.cu rebinds it the same way).
   ATTN_CUBLAS_CHECK(cublasSetStream(static_cast<cublasHandle_t>(handle_), static_cast<cudaStream_t>(stream_)));
+  ATTN_CUBLAS_CHECK(cublasSetWorkspace(static_cast<cublasHandle_t>(handle_), blas_ws, blas_workspace_bytes_));
   Context ctx;
   ctx.device = Device::cuda;
   ctx.workspace = &workspace;
