@@ -6,13 +6,12 @@
 #include "core/cuda/cuda_check.cuh"
 #include "core/cuda_session.hpp"
 #include "core/error.hpp"
+#include "ops/cuda/blas_handle.cuh"
 #include "ops/cuda/gemm.hpp"
 
 namespace attn::ops::cuda {
 
 namespace {
-
-cublasOperation_t to_cublas(Trans t) { return t == Trans::yes ? CUBLAS_OP_T : CUBLAS_OP_N; }
 
 cublasStatus_t strided_batched(cublasHandle_t h, const GemmShape& s, const float* alpha, const float* a,
                                const float* b, const float* beta, float* c) {
@@ -30,26 +29,12 @@ cublasStatus_t strided_batched(cublasHandle_t h, const GemmShape& s, const doubl
                                    static_cast<int>(s.ldc), s.stride_c, static_cast<int>(s.batch));
 }
 
-// The handle may be shared; pin it to this context's stream before every call.
-cublasHandle_t bound_handle(const Context& ctx) {
-  ATTN_CHECK(ctx.blas_handle != nullptr, "cuda gemm: the context has no cuBLAS handle (use CudaSession)");
-  auto handle = static_cast<cublasHandle_t>(ctx.blas_handle);
-  ATTN_CUBLAS_CHECK(cublasSetStream(handle, static_cast<cudaStream_t>(ctx.stream)));
-  // cublasSetStream resets the handle's workspace to cuBLAS's own pool (cuBLAS docs), which would leave
-  // the context's tracked "cublas.workspace" (CudaSession::make_context) unused: bind it again.
-  if (ctx.workspace != nullptr) {
-    const std::size_t bytes = cuda_blas_workspace_bytes();
-    ATTN_CUBLAS_CHECK(cublasSetWorkspace(handle, ctx.ws().get_bytes("cublas.workspace", bytes), bytes));
-  }
-  ATTN_CUBLAS_CHECK(cublasSetPointerMode(handle, CUBLAS_POINTER_MODE_HOST));
-  return handle;
-}
-
 // 16-bit storage with fp32 compute: cuBLAS picks tensor-core kernels for these types by default.
 void strided_batched_ex(const Context& ctx, const GemmShape& s, float alpha, const void* a, const void* b, float beta,
                         void* c, cudaDataType_t type) {
+  cublasHandle_t handle = bound_blas_handle(ctx, "gemm");
   ATTN_CUBLAS_CHECK(cublasGemmStridedBatchedEx(
-      bound_handle(ctx), to_cublas(s.trans_b), to_cublas(s.trans_a), static_cast<int>(s.n), static_cast<int>(s.m),
+      handle, to_cublas(s.trans_b), to_cublas(s.trans_a), static_cast<int>(s.n), static_cast<int>(s.m),
       static_cast<int>(s.k), &alpha, b, type, static_cast<int>(s.ldb), s.stride_b, a, type, static_cast<int>(s.lda),
       s.stride_a, &beta, c, type, static_cast<int>(s.ldc), s.stride_c, static_cast<int>(s.batch), CUBLAS_COMPUTE_32F,
       CUBLAS_GEMM_DEFAULT));
@@ -59,7 +44,7 @@ void strided_batched_ex(const Context& ctx, const GemmShape& s, float alpha, con
 
 template <class T>
 void gemm(const Context& ctx, const GemmShape& s, T alpha, const T* a, const T* b, T beta, T* c) {
-  ATTN_CUBLAS_CHECK(strided_batched(bound_handle(ctx), s, &alpha, a, b, &beta, c));
+  ATTN_CUBLAS_CHECK(strided_batched(bound_blas_handle(ctx, "gemm"), s, &alpha, a, b, &beta, c));
 }
 
 void gemm(const Context& ctx, const GemmShape& s, float alpha, const Half* a, const Half* b, float beta, Half* c) {

@@ -13,29 +13,13 @@
 #include "core/cuda/cuda_check.cuh"
 #include "core/cuda_session.hpp"
 #include "core/error.hpp"
+#include "ops/cuda/blas_handle.cuh"
 #include "ops/cuda/common.cuh"
 #include "ops/cuda/spectral.hpp"
 
 namespace attn::ops::cuda {
 
 namespace {
-
-cublasOperation_t to_cublas(Trans t) { return t == Trans::yes ? CUBLAS_OP_T : CUBLAS_OP_N; }
-
-// The handle may be shared; pin it to this context's stream before every call (as ops/cuda/gemm.cu).
-cublasHandle_t bound_handle(const Context& ctx) {
-  ATTN_CHECK(ctx.blas_handle != nullptr, "cuda complex gemm: the context has no cuBLAS handle (use CudaSession)");
-  auto handle = static_cast<cublasHandle_t>(ctx.blas_handle);
-  ATTN_CUBLAS_CHECK(cublasSetStream(handle, stream_of(ctx)));
-  // cublasSetStream resets the handle's workspace to cuBLAS's own pool (cuBLAS docs), which would leave
-  // the context's tracked "cublas.workspace" (CudaSession::make_context) unused: bind it again.
-  if (ctx.workspace != nullptr) {
-    const std::size_t bytes = cuda_blas_workspace_bytes();
-    ATTN_CUBLAS_CHECK(cublasSetWorkspace(handle, ctx.ws().get_bytes("cublas.workspace", bytes), bytes));
-  }
-  ATTN_CUBLAS_CHECK(cublasSetPointerMode(handle, CUBLAS_POINTER_MODE_HOST));
-  return handle;
-}
 
 // Column-major strided-batched complex GEMM (the caller has already swapped the operands).
 cublasStatus_t cgemm(cublasHandle_t h, cublasOperation_t ta, cublasOperation_t tb, long long m, long long n,
@@ -170,14 +154,16 @@ void spectral_mix(const Context& ctx, const SpectralMixShape& s, const std::comp
   const long long sets = s.weight_sets, items = s.batch / sets, cin = s.channels_in, cout = s.channels_out;
   const long long pairs = sets * s.modes;
   // Row-major y_u (items x cout) = x_u (items x cin) w_u (cin x cout): column-major y^T = w^T x^T.
-  ATTN_CUBLAS_CHECK(cgemm(bound_handle(ctx), CUBLAS_OP_N, CUBLAS_OP_N, cout, items, cin, std::complex<T>(1), w, cout,
+  cublasHandle_t handle = bound_blas_handle(ctx, "complex gemm");
+  ATTN_CUBLAS_CHECK(cgemm(handle, CUBLAS_OP_N, CUBLAS_OP_N, cout, items, cin, std::complex<T>(1), w, cout,
                           cin * cout, x, pairs * cin, cin, std::complex<T>(0), y, pairs * cout, cout, pairs));
 }
 
 template <class T>
 void complex_gemm(const Context& ctx, const GemmShape& s, std::complex<T> alpha, const std::complex<T>* a,
                   const std::complex<T>* b, std::complex<T> beta, std::complex<T>* c) {
-  ATTN_CUBLAS_CHECK(cgemm(bound_handle(ctx), to_cublas(s.trans_b), to_cublas(s.trans_a), s.n, s.m, s.k, alpha, b,
+  cublasHandle_t handle = bound_blas_handle(ctx, "complex gemm");
+  ATTN_CUBLAS_CHECK(cgemm(handle, to_cublas(s.trans_b), to_cublas(s.trans_a), s.n, s.m, s.k, alpha, b,
                           s.ldb, s.stride_b, a, s.lda, s.stride_a, beta, c, s.ldc, s.stride_c, s.batch));
 }
 
