@@ -13,6 +13,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cmath>
 #include <csignal>
 #include <cstdlib>
@@ -194,6 +195,11 @@ TEST(CudaMethods, EveryMethodMatchesTheCpuOrNamesItsMissingOp) {
         }
         ++ok;
       } else if (kind == "unsupported") {
+        // Every op a GPU-capable method's forward uses has a CUDA version now: only methods that
+        // declare themselves CPU-only (the fp64 oracles) may be unsupported, and they say why.
+        const bool on_cuda =
+            std::find(info.devices.begin(), info.devices.end(), Device::cuda) != info.devices.end();
+        EXPECT_FALSE(on_cuda) << what << ": declares cuda but a forward op has no CUDA version: " << line;
         EXPECT_NE(line.find("op '"), std::string::npos) << what << ": an unsupported CUDA run must name the op: " << line;
         ++unsupported;
       } else if (kind != "skipped") {
