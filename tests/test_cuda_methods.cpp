@@ -28,52 +28,11 @@
 #include "core/device_memory.hpp"
 #include "core/error.hpp"
 #include "methods/registry.hpp"
+#include "support/child_process.hpp"
 #include "support/method_harness.hpp"
 
 namespace attn::test {
 namespace {
-
-constexpr int kChildTimeoutS = 300;
-
-// Runs `fn` in a child process; returns its one-line report, or "crash: ..." / "timeout" when the
-// child died. `fn` returns the line; the child exits without running destructors of the parent.
-template <class Fn>
-std::string in_child(Fn fn) {
-  int fds[2];
-  if (pipe(fds) != 0) return "error: pipe failed";
-  std::fflush(nullptr);
-  const pid_t pid = fork();
-  if (pid < 0) return "error: fork failed";
-  if (pid == 0) {
-    close(fds[0]);
-    alarm(kChildTimeoutS);
-    std::string line;
-    try {
-      line = fn();
-    } catch (const std::exception& e) {
-      line = std::string("error: uncaught ") + e.what();
-    }
-    line += "\n";
-    const ssize_t written = write(fds[1], line.data(), line.size());
-    (void)written;
-    close(fds[1]);
-    _exit(0);
-  }
-  close(fds[1]);
-  std::string out;
-  char buf[4096];
-  ssize_t got = 0;
-  while ((got = read(fds[0], buf, sizeof(buf))) > 0) out.append(buf, static_cast<std::size_t>(got));
-  close(fds[0]);
-  int status = 0;
-  waitpid(pid, &status, 0);
-  if (WIFSIGNALED(status)) {
-    const int sig = WTERMSIG(status);
-    return sig == SIGALRM ? "timeout" : "crash: signal " + std::to_string(sig) + (sig == SIGSEGV ? " (host access to device memory?)" : "");
-  }
-  while (!out.empty() && out.back() == '\n') out.pop_back();
-  return out;
-}
 
 bool device_present() {
   return in_child([] { return std::string(cuda_available() ? "yes" : "no"); }) == "yes";

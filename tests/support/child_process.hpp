@@ -48,7 +48,9 @@ std::string in_child(Fn fn, unsigned timeout_s = 300) {
   waitpid(pid, &status, 0);
   if (WIFSIGNALED(status)) {
     const int sig = WTERMSIG(status);
-    return sig == SIGALRM ? "timeout" : "crash: signal " + std::to_string(sig);
+    return sig == SIGALRM ? "timeout"
+                          : "crash: signal " + std::to_string(sig) +
+                                (sig == SIGSEGV ? " (host access to device memory?)" : "");
   }
   while (!out.empty() && out.back() == '\n') out.pop_back();
   return out;
