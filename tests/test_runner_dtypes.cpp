@@ -26,12 +26,13 @@ const Case& find_case(const Spec& spec, const std::string& method) {
 TEST(RunnerDtypes, OnlyMethodsWithA16BitPathRunFp16Cases) {
   const Spec spec = parse_spec_text(R"({"name": "half", "devices": ["cuda"],
       "inputs": {"distribution": "gaussian", "seq_len": 128, "head_dim": 64, "dtype": ["fp16", "bf16"]},
-      "methods": [{"name": "exact"}, {"name": "flash"}, {"name": "performer", "rank": 64}]})",
+      "methods": [{"name": "exact"}, {"name": "flash"}, {"name": "performer", "rank": 64},
+                  {"name": "nystrom", "rank": 32}]})",
                                     "t.json");
-  ASSERT_EQ(spec.cases.size(), 6u);
+  ASSERT_EQ(spec.cases.size(), 8u);
   for (const Case& c : spec.cases) {
     const auto why = static_precheck(c);
-    if (c.method == "flash" || c.method == "exact") {
+    if (c.method == "flash" || c.method == "exact" || c.method == "performer") {
       EXPECT_FALSE(why.has_value()) << c.id << ": " << why->reason;
     } else {
       ASSERT_TRUE(why.has_value()) << c.id;
@@ -40,7 +41,7 @@ TEST(RunnerDtypes, OnlyMethodsWithA16BitPathRunFp16Cases) {
           << why->reason;
     }
   }
-  (void)find_case(spec, "flash");
+  (void)find_case(spec, "nystrom");
 }
 
 // The estimate follows the case: 16-bit scores are half the bytes, and on the GPU heads are batched

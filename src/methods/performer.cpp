@@ -18,11 +18,18 @@
 // Deviations: W is drawn from (seed, case, "performer/projection") (per_call: a sub-stream per call
 // index) instead of the official input-dependent redraw seed ceil(sum(q) 1e7); the QR sign fix makes
 // the orthogonal directions Haar.
+// dtypes: fp32; fp16 / bf16 on the GPU as a framework's autocast runs it: W is uploaded rounded to
+// the type, the projections run on tensor cores (16-bit operands, fp32 accumulation and result), the
+// feature maps are computed in fp32 and stored in the type, phi_k^T V and the key sums accumulate in
+// fp32, the state is rounded to the type as the operand of phi_q S, and the guarded division runs in
+// fp32 with the output rounded once (ops/cuda/linear_attention.cu, ops/cuda/random_features.cu).
+// Causal too (the chunked scan takes the same treatment).
 #include <algorithm>
 #include <cmath>
 #include <vector>
 
 #include "core/device_memory.hpp"
+#include "core/half.hpp"
 #include "core/rng.hpp"
 #include "methods/budget_helpers.hpp"
 #include "methods/registry.hpp"
@@ -62,20 +69,23 @@ class Performer final : public Method {
  public:
   explicit Performer(const MethodConfig& c) : config_(c) {}
 
-  void prepare(Context& ctx) override { draw(ctx, Rng(config_.seed, config_.rng_key, "performer/projection")); }
+  // W goes to the device in the type the case's forward will take (16-bit only on the GPU).
+  void prepare(Context& ctx) override {
+    w_dtype_ = ctx.device == Device::cuda && is_16_bit(config_.shape.dtype) ? config_.shape.dtype : DType::f32;
+    draw(ctx, Rng(config_.seed, config_.rng_key, "performer/projection"));
+  }
 
   void forward(Context& ctx, const Tensor& q, const Tensor& k, const Tensor& v, Tensor& out) override {
-    if (config_.params.get_string("redraw") == "per_call")
-      draw(ctx, Rng(config_.seed, config_.rng_key, "performer/projection").derive(static_cast<uint64_t>(++calls_)));
-    const auto& s = config_.shape;
-    const auto fq = feature_shape(s, config_.params, ops::FeatureShift::per_row);
-    const auto fk = feature_shape(s, config_.params, ops::FeatureShift::per_head);
-    const auto la = linear_shape(s, config_.params);
-    float* phi_q = ctx.ws().get<float>("performer.phi_q", s.heads_total() * s.seq_len * la.features);
-    float* phi_k = ctx.ws().get<float>("performer.phi_k", s.heads_total() * s.seq_len * la.features);
-    ops::random_features<float>(ctx, fq, q.ptr<float>(), w_, phi_q);
-    ops::random_features<float>(ctx, fk, k.ptr<float>(), w_, phi_k);
-    bad_rows_ = ops::linear_attention<float>(ctx, la, phi_q, phi_k, v.ptr<float>(), out.ptr<float>());
+    switch (q.dtype) {
+      case DType::f16:  // GPU only: the ops refuse 16-bit on the CPU
+        run<Half>(ctx, q, k, v, out);
+        return;
+      case DType::bf16:
+        run<BFloat16>(ctx, q, k, v, out);
+        return;
+      default:
+        run<float>(ctx, q, k, v, out);
+    }
   }
 
   nlohmann::json diagnostics() const override {
@@ -83,18 +93,57 @@ class Performer final : public Method {
   }
 
  private:
+  static bool is_16_bit(DType t) { return t == DType::f16 || t == DType::bf16; }
+
+  // S: the element type of Q, K, V, the features and the output.
+  template <class S>
+  void run(Context& ctx, const Tensor& q, const Tensor& k, const Tensor& v, Tensor& out) {
+    if (config_.params.get_string("redraw") == "per_call")
+      draw(ctx, Rng(config_.seed, config_.rng_key, "performer/projection").derive(static_cast<uint64_t>(++calls_)));
+    if (q.dtype != w_dtype_) {  // a forward in another type than prepare expected: W again, in this type
+      w_dtype_ = q.dtype;
+      upload(ctx);
+    }
+    const auto& s = config_.shape;
+    const auto fq = feature_shape(s, config_.params, ops::FeatureShift::per_row);
+    const auto fk = feature_shape(s, config_.params, ops::FeatureShift::per_head);
+    const auto la = linear_shape(s, config_.params);
+    S* phi_q = ctx.ws().get<S>("performer.phi_q", s.heads_total() * s.seq_len * la.features);
+    S* phi_k = ctx.ws().get<S>("performer.phi_k", s.heads_total() * s.seq_len * la.features);
+    const S* w = static_cast<const S*>(w_);
+    ops::random_features(ctx, fq, q.ptr<S>(), w, phi_q);
+    ops::random_features(ctx, fk, k.ptr<S>(), w, phi_k);
+    bad_rows_ = ops::linear_attention(ctx, la, static_cast<const S*>(phi_q), static_cast<const S*>(phi_k),
+                                      v.ptr<S>(), out.ptr<S>());
+  }
+
   void draw(Context& ctx, const Rng& rng) {
     const int64_t m = projections(config_.params), d = config_.shape.head_dim;
     w_host_.resize(static_cast<size_t>(m * d));
     ops::draw_projection(rng, m, d, config_.params.get_bool("orthogonal"), config_.params.get_bool("chi_norms"),
                          w_host_.data());
-    w_ = ctx.ws().get<float>("performer.w", m * d);
-    copy_bytes(w_, ctx.device, w_host_.data(), Device::cpu, w_host_.size() * sizeof(float));
+    upload(ctx);
+  }
+
+  // W [m, d] to the device in w_dtype_ (16-bit: rounded to nearest even on the host).
+  void upload(Context& ctx) {
+    const auto count = static_cast<int64_t>(w_host_.size());
+    if (!is_16_bit(w_dtype_)) {
+      w_ = ctx.ws().get<float>("performer.w", count);
+      copy_bytes(w_, ctx.device, w_host_.data(), Device::cpu, w_host_.size() * sizeof(float));
+      return;
+    }
+    std::vector<uint16_t> bits(w_host_.size());
+    for (std::size_t i = 0; i < bits.size(); ++i)
+      bits[i] = w_dtype_ == DType::f16 ? to_half(w_host_[i]).bits : to_bfloat16(w_host_[i]).bits;
+    w_ = ctx.ws().get<uint16_t>("performer.w", count);
+    copy_bytes(w_, ctx.device, bits.data(), Device::cpu, bits.size() * sizeof(uint16_t));
   }
 
   MethodConfig config_;
   std::vector<float> w_host_;
-  float* w_ = nullptr;
+  void* w_ = nullptr;  // on ctx.device, in w_dtype_
+  DType w_dtype_ = DType::f32;
   int64_t calls_ = 0;
   int64_t bad_rows_ = 0;
 };
@@ -117,15 +166,18 @@ double performer_flops(const CaseShape& s, const ParamSet& p) {
 
 double performer_workspace(const CaseShape& s, const ParamSet& p, int threads) {
   const auto la = linear_shape(s, p);
-  const double phi = 2.0 * static_cast<double>(s.heads_total() * s.seq_len * la.features) * sizeof(float);
-  const double w = static_cast<double>(projections(p) * s.head_dim) * sizeof(float);
+  // Features and W in the case's type (16-bit only on the GPU, as prepare uploads it).
+  const std::size_t e = s.device == Device::cuda && (s.dtype == DType::f16 || s.dtype == DType::bf16)
+                            ? dtype_size(s.dtype)
+                            : sizeof(float);
+  const double phi = 2.0 * static_cast<double>(s.heads_total() * s.seq_len * la.features) * static_cast<double>(e);
+  const double w = static_cast<double>(projections(p) * s.head_dim) * static_cast<double>(e);
   // The query and key feature calls share random_features' keys: the larger of the two is held.
   const auto fq = feature_shape(s, p, ops::FeatureShift::per_row);
   const auto fk = feature_shape(s, p, ops::FeatureShift::per_head);
-  const double features = static_cast<double>(std::max(ops::random_features_scratch_bytes(fq, sizeof(float), s.device),
-                                                       ops::random_features_scratch_bytes(fk, sizeof(float), s.device)));
-  return phi + w + features +
-         static_cast<double>(ops::linear_attention_scratch_bytes(la, sizeof(float), threads, s.device));
+  const double features = static_cast<double>(std::max(ops::random_features_scratch_bytes(fq, e, s.device),
+                                                       ops::random_features_scratch_bytes(fk, e, s.device)));
+  return phi + w + features + static_cast<double>(ops::linear_attention_scratch_bytes(la, e, threads, s.device));
 }
 
 const MethodRegistration kRegistration{MethodInfo{
@@ -157,6 +209,7 @@ const MethodRegistration kRegistration{MethodInfo{
     .subquadratic = true,
     .linear_in_v = true,
     .complexity = "O(N m d) time, O(N m) memory",
+    .dtypes = {DType::f32, DType::f16, DType::bf16},
     .apply_budget = apply_performer_budget,
     .flops = performer_flops,
     .workspace_bytes = performer_workspace,

@@ -83,6 +83,17 @@ void gemm(const Context& ctx, const GemmShape& s, float alpha, const BFloat16* a
   ATTN_DISPATCH(ctx, "gemm", no_cpu_half(), cuda::gemm(ctx, s, alpha, a, b, beta, c));
 }
 
+void gemm(const Context& ctx, const GemmShape& s, float alpha, const Half* a, const Half* b, float beta, float* c) {
+  check_gemm(s, a, b, c);
+  ATTN_DISPATCH(ctx, "gemm", no_cpu_half(), cuda::gemm(ctx, s, alpha, a, b, beta, c));
+}
+
+void gemm(const Context& ctx, const GemmShape& s, float alpha, const BFloat16* a, const BFloat16* b, float beta,
+          float* c) {
+  check_gemm(s, a, b, c);
+  ATTN_DISPATCH(ctx, "gemm", no_cpu_half(), cuda::gemm(ctx, s, alpha, a, b, beta, c));
+}
+
 template void gemm<float>(const Context&, const GemmShape&, float, const float*, const float*, float, float*);
 template void gemm<double>(const Context&, const GemmShape&, double, const double*, const double*, double, double*);
 

@@ -1,7 +1,7 @@
 // Batched row-major GEMM: C[b] = alpha * op(A[b]) * op(B[b]) + beta * C[b] for b < batch.
 // CPU: CBLAS (OpenBLAS); batches run in parallel with single-threaded BLAS when there are at least
 // as many batches as threads, otherwise one batch at a time with multi-threaded BLAS.
-// CUDA: cublas{S,D}gemmStridedBatched on ctx.stream.
+// CUDA: cublas{S,D}gemmStridedBatched on ctx.stream; 16-bit operands through cublasGemmStridedBatchedEx.
 #pragma once
 
 #include <cstdint>
@@ -36,5 +36,11 @@ void gemm(const Context& ctx, const GemmShape& s, T alpha, const T* a, const T* 
 void gemm(const Context& ctx, const GemmShape& s, float alpha, const Half* a, const Half* b, float beta, Half* c);
 void gemm(const Context& ctx, const GemmShape& s, float alpha, const BFloat16* a, const BFloat16* b, float beta,
           BFloat16* c);
+// fp16 / bf16 operands with an fp32 result (tensor cores, fp32 accumulation): the products whose
+// result the caller keeps in fp32 (a feature map's projection before the exp, the linear-attention
+// state). GPU only, as above.
+void gemm(const Context& ctx, const GemmShape& s, float alpha, const Half* a, const Half* b, float beta, float* c);
+void gemm(const Context& ctx, const GemmShape& s, float alpha, const BFloat16* a, const BFloat16* b, float beta,
+          float* c);
 
 }  // namespace attn::ops

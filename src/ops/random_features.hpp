@@ -7,6 +7,7 @@
 #include <cstdint>
 
 #include "core/context.hpp"
+#include "core/half.hpp"
 #include "core/rng.hpp"
 
 namespace attn::ops {
@@ -45,11 +46,19 @@ int64_t feature_columns(const FeatureShape& s);  // m, or 2m for trig and hyperb
 template <class T>
 void random_features(const Context& ctx, const FeatureShape& s, const T* x, const T* w, T* out,
                      const T* proj_scale = nullptr, T* shift_out = nullptr);
+// fp16 / bf16 input, W, output (and proj_scale, shift_out), GPU only: the projection on tensor cores
+// with an fp32 result, the map computed in fp32 from it, each feature rounded once to the type.
+// Not for l2_normalize (UnsupportedError naming the op and dtype); on the CPU UnsupportedError.
+void random_features(const Context& ctx, const FeatureShape& s, const Half* x, const Half* w, Half* out,
+                     const Half* proj_scale = nullptr, Half* shift_out = nullptr);
+void random_features(const Context& ctx, const FeatureShape& s, const BFloat16* x, const BFloat16* w, BFloat16* out,
+                     const BFloat16* proj_scale = nullptr, BFloat16* shift_out = nullptr);
 
 // Workspace bytes one random_features call takes: none on the CPU; on the GPU the unit-norm copy
 // of x ("random_features.unit", rows x d, with l2_normalize) and, for a shift shared across rows,
-// the per-row candidates and head maxima ("random_features.shift", rows + batch doubles). Calls share
-// the keys, so a method with several calls holds the larger size of each key, not the sum.
+// the per-row candidates and head maxima ("random_features.shift", rows + batch doubles); with
+// 16-bit elements (elem_bytes 2) also the fp32 projection ("random_features.proj", rows x m floats).
+// Calls share the keys, so a method with several calls holds the larger size of each key, not the sum.
 std::size_t random_features_scratch_bytes(const FeatureShape& s, std::size_t elem_bytes, Device device = Device::cpu);
 
 // Host-side draw of W [m, d] (row-major) into `out`. orthogonal: blocks of d orthonormal rows from

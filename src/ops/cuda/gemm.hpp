@@ -14,5 +14,9 @@ void gemm(const Context& ctx, const GemmShape& s, T alpha, const T* a, const T* 
 void gemm(const Context& ctx, const GemmShape& s, float alpha, const Half* a, const Half* b, float beta, Half* c);
 void gemm(const Context& ctx, const GemmShape& s, float alpha, const BFloat16* a, const BFloat16* b, float beta,
           BFloat16* c);
+// 16-bit operands, fp32 result and accumulation.
+void gemm(const Context& ctx, const GemmShape& s, float alpha, const Half* a, const Half* b, float beta, float* c);
+void gemm(const Context& ctx, const GemmShape& s, float alpha, const BFloat16* a, const BFloat16* b, float beta,
+          float* c);
 
 }  // namespace attn::ops::cuda
