@@ -35,6 +35,7 @@ wants() { [[ " $phases " == *" $1 "* || " $phases " == *" all "* ]]; }
 tests="test_core_half test_ops_cuda test_ops_cuda_flash test_ops_cuda_flash_half test_ops_cuda_flash_speed
   test_ops_cuda_rowwise test_ops_cuda_kernels test_ops_cuda_hybrid test_ops_cuda_select test_ops_cuda_lsh test_ops_cuda_spectral
   test_ops_cuda_sampling
+  test_ops_cuda_half_linear test_cuda_performer_half
   test_cuda_methods test_cuda_memory test_cuda_reference test_runner_gpu_timing test_runner_dtypes"
 
 { nvidia-smi; nvidia-smi -q -d CLOCK,PERFORMANCE,MEMORY; nvcc --version; } > "$out/device.txt" 2>&1
