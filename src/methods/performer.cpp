@@ -26,6 +26,7 @@
 // Causal too (the chunked scan takes the same treatment).
 #include <algorithm>
 #include <cmath>
+#include <type_traits>
 #include <vector>
 
 #include "core/device_memory.hpp"
@@ -100,8 +101,9 @@ class Performer final : public Method {
   void run(Context& ctx, const Tensor& q, const Tensor& k, const Tensor& v, Tensor& out) {
     if (config_.params.get_string("redraw") == "per_call")
       draw(ctx, Rng(config_.seed, config_.rng_key, "performer/projection").derive(static_cast<uint64_t>(++calls_)));
-    if (q.dtype != w_dtype_) {  // a forward in another type than prepare expected: W again, in this type
-      w_dtype_ = q.dtype;
+    const DType want = std::is_same_v<S, float> ? DType::f32 : q.dtype;
+    if (want != w_dtype_) {  // a forward in another type than prepare expected: W again, in this type
+      w_dtype_ = want;
       upload(ctx);
     }
     const auto& s = config_.shape;
