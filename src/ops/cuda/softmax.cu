@@ -2,8 +2,6 @@
 // strided pass for the max, one for the sum, one to write. Reductions go through warp shuffles and
 // one shared-memory slot per warp. fp16/bf16 rows are read and written in their storage type and
 // reduced in fp32, as frameworks' half-precision softmax does.
-#include <cuda_bf16.h>
-#include <cuda_fp16.h>
 #include <cuda_runtime.h>
 
 #include <climits>
@@ -11,6 +9,7 @@
 #include "core/cuda/cuda_check.cuh"
 #include "core/error.hpp"
 #include "ops/cuda/softmax.hpp"
+#include "ops/cuda/storage.cuh"
 
 namespace attn::ops::cuda {
 
@@ -38,15 +37,8 @@ __device__ double neg_inf<double>() { return __longlong_as_double(0xfff000000000
 __device__ float exp_t(float x) { return expf(x); }
 __device__ double exp_t(double x) { return exp(x); }
 
-// Storage element S, arithmetic in T (S itself for fp32/fp64, fp32 for the 16-bit types).
-__device__ __forceinline__ float load(const __half& x) { return __half2float(x); }
-__device__ __forceinline__ float load(const __nv_bfloat16& x) { return __bfloat162float(x); }
-__device__ __forceinline__ float load(const float& x) { return x; }
-__device__ __forceinline__ double load(const double& x) { return x; }
-__device__ __forceinline__ void put(__half& out, float x) { out = __float2half_rn(x); }
-__device__ __forceinline__ void put(__nv_bfloat16& out, float x) { out = __float2bfloat16_rn(x); }
-__device__ __forceinline__ void put(float& out, float x) { out = x; }
-__device__ __forceinline__ void put(double& out, double x) { out = x; }
+// Storage element S (load / put: ops/cuda/storage.cuh), arithmetic in T (S itself for fp32/fp64, fp32
+// for the 16-bit types).
 
 // Block-wide reduction; every thread gets the result. `shared` holds one slot per warp.
 template <class T, bool kMax>
@@ -108,15 +100,12 @@ void softmax_rows(const Context& ctx, const SoftmaxShape& s, T scale, T* x) {
   launch_softmax_rows<T, T>(ctx, s, scale, x);
 }
 
-// Half and BFloat16 are the bit patterns of __half and __nv_bfloat16 (core/half.hpp).
-static_assert(sizeof(Half) == sizeof(__half) && sizeof(BFloat16) == sizeof(__nv_bfloat16));
-
 void softmax_rows(const Context& ctx, const SoftmaxShape& s, float scale, Half* x) {
-  launch_softmax_rows<__half, float>(ctx, s, scale, reinterpret_cast<__half*>(x));
+  launch_softmax_rows<__half, float>(ctx, s, scale, device_ptr(x));
 }
 
 void softmax_rows(const Context& ctx, const SoftmaxShape& s, float scale, BFloat16* x) {
-  launch_softmax_rows<__nv_bfloat16, float>(ctx, s, scale, reinterpret_cast<__nv_bfloat16*>(x));
+  launch_softmax_rows<__nv_bfloat16, float>(ctx, s, scale, device_ptr(x));
 }
 
 template void softmax_rows<float>(const Context&, const SoftmaxShape&, float, float*);
