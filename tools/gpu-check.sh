@@ -12,7 +12,9 @@
 #   linear bench_specs/gpu-linear-scaling.json (performer rank 256, nystrom rank 64, flash; N 8K..128K)
 #          and its time table: the "at most 20x from 8K to 128K" target
 #   all    build, test, bench, linear (default)
-# Logs, gtest XML, the report JSON and summary.txt go to $OUT (default ./gpu-out).
+# Logs, gtest XML, the report JSON and summary.txt go to $OUT (default ./gpu-out). A device call runs
+# at most 10 minutes: tests and memcheck runs that would start past ATTN_CALL_BUDGET_S (default 540 s
+# from the script's start) are skipped with a line in summary.txt instead of losing the call.
 #
 #   OUT=... tools/gpu-check.sh build test     # first device call (~6-8 min)
 #   OUT=... tools/gpu-check.sh build bench    # second call (the build is incremental: seconds)
@@ -59,7 +61,12 @@ fi
 
 if wants test; then
   for t in $tests; do
-    timeout 240 "$build/tests/$t" --gtest_output="xml:$out/$t.xml" > "$out/$t.log" 2>&1
+    left=$(( ${ATTN_CALL_BUDGET_S:-540} - ($(date +%s) - t0) ))
+    if [ "$left" -lt 30 ]; then
+      log "$t skipped: ${left}s left of the call budget (ATTN_CALL_BUDGET_S; rerun with: test)"
+      continue
+    fi
+    timeout $(( left < 250 ? left - 10 : 240 )) "$build/tests/$t" --gtest_output="xml:$out/$t.xml" > "$out/$t.log" 2>&1
     rc=$?
     # Per-test lines end in "(N ms)"; the closing lists repeat the names without it.
     log "$t exit $rc: $(grep -c '^\[       OK \].*ms)$' "$out/$t.log") ok," \
@@ -78,7 +85,13 @@ if wants test; then
       "test_ops_cuda_flash:*OddAndLarge*:*BlockLayouts*:*KeysLonger*:*RowsWithoutKeys*" \
       "test_ops_cuda_flash_half:*Fp16*"; do
       t="${spec%%:*}"
-      timeout 120 compute-sanitizer --tool memcheck --error-exitcode 3 "$build/tests/$t" --gtest_filter="${spec#*:}" \
+      # One device call is at most 10 minutes: memcheck only while the call's budget allows.
+      left=$(( ${ATTN_CALL_BUDGET_S:-540} - ($(date +%s) - t0) ))
+      if [ "$left" -lt 60 ]; then
+        log "memcheck $t skipped: ${left}s left of the call budget (ATTN_CALL_BUDGET_S)"
+        continue
+      fi
+      timeout $(( left < 150 ? left - 30 : 120 )) compute-sanitizer --tool memcheck --error-exitcode 3 "$build/tests/$t" --gtest_filter="${spec#*:}" \
         > "$out/memcheck-$t.log" 2>&1
       log "memcheck $t exit $? (3: memory errors; 124: time box)"
     done
