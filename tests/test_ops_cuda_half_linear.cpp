@@ -144,12 +144,15 @@ void features_case(CudaSession& session, const ops::FeatureShape& s) {
   double top = 0;
   for (float r : ref) top = std::max(top, static_cast<double>(std::abs(r)));
   // One ulp (2u |ref|: rounding is half of it, the rest covers fp32 summation-order differences in
-  // the projection), 1e-6 of the largest feature (trig / fourier near a zero of cos or sin), and
-  // fp16's subnormal spacing 2^-24 (tiny positive features).
+  // the projection), 4e-6 of the largest feature (trig / fourier near a zero of cos or sin: there the
+  // error is the projection's absolute difference, a few fp32 ulps of |U| <= ~10 between tensor-core
+  // and SGEMM accumulation; a host emulation with k16 blocks added with truncation reached 1.03x a
+  // 1e-6 bound on fp16 fourier in 1 of 300 seeds, 0.5x with 4e-6; U rounded to 16 bits would still
+  // fail by ~100x), and fp16's subnormal spacing 2^-24 (tiny positive features).
   const double u = unit_roundoff<H>();
   double worst = 0;
   for (std::size_t i = 0; i < ref.size(); ++i) {
-    const double tol = 2 * u * std::abs(ref[i]) + 1e-6 * top + std::ldexp(1.0, -24);
+    const double tol = 2 * u * std::abs(ref[i]) + 4e-6 * top + std::ldexp(1.0, -24);
     worst = std::max(worst, std::abs(static_cast<double>(got[i]) - ref[i]) / tol);
   }
   EXPECT_LE(worst, 1.0) << type_name<H>() << " " << describe(s) << " (error / bound)";
