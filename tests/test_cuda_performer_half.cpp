@@ -12,6 +12,7 @@
 
 #include "core/half.hpp"
 #include "cuda_testing.hpp"
+#include "half_testing.hpp"
 #include "methods/registry.hpp"
 #include "runner/device_tensors.hpp"
 #include "support/method_harness.hpp"
@@ -19,27 +20,10 @@
 namespace attn {
 namespace {
 
-template <class H>
-float round_h(float x) {
-  if constexpr (std::is_same_v<H, Half>) {
-    return to_float(to_half(x));
-  } else {
-    return to_float(to_bfloat16(x));
-  }
-}
-template <class H>
-std::vector<float> rounded(std::vector<float> x) {
-  for (float& e : x) e = round_h<H>(e);
-  return x;
-}
-template <class H>
-double unit_roundoff() {
-  return std::is_same_v<H, Half> ? std::ldexp(1.0, -11) : std::ldexp(1.0, -8);
-}
-template <class H>
-const char* type_name() {
-  return std::is_same_v<H, Half> ? "fp16" : "bf16";
-}
+using testing::rounded;
+using testing::type_name;
+using testing::unit_roundoff;
+
 
 // Error of one performer run (rank 256, d 64, 2 heads) vs the fp64 softmax reference, on inputs already
 // rounded to H, stored as `dtype` on the GPU.

@@ -18,6 +18,7 @@
 #include "core/half.hpp"
 #include "core/rng.hpp"
 #include "cuda_testing.hpp"
+#include "half_testing.hpp"
 #include "ops/block_layout.hpp"
 #include "ops/flash_attention.hpp"
 #include "ops/gemm.hpp"
@@ -28,6 +29,10 @@ namespace attn::ops {
 namespace {
 
 using testing::DeviceVector;
+using testing::from_16;
+using testing::round_h;
+using testing::rounded;
+using testing::to_16;
 
 struct HalfCase {
   int64_t batch = 2, n = 97, nk = 0, d = 64;
@@ -39,19 +44,6 @@ std::string describe(const HalfCase& c) {
   return "B=" + std::to_string(c.batch) + " N=" + std::to_string(c.n) + " Nk=" + std::to_string(c.nk) +
          " d=" + std::to_string(c.d) + " causal=" + std::to_string(c.mask.causal) +
          " window=" + std::to_string(c.mask.window) + " layout_block=" + std::to_string(c.layout_block);
-}
-
-template <class H>
-H to_h(float x) {
-  if constexpr (std::is_same_v<H, Half>) {
-    return to_half(x);
-  } else {
-    return to_bfloat16(x);
-  }
-}
-template <class H>
-float round_h(float x) {
-  return to_float(to_h<H>(x));
 }
 
 // The plain same-precision attention (see the file comment), allowed pairs from the mask and the
@@ -96,19 +88,10 @@ void half_case(CudaSession& session, const HalfCase& c) {
   s.seq_len_k = c.nk;
   const int64_t nk = s.keys();
   // Inputs rounded to the 16-bit type; the references see exactly those values.
-  auto rounded = [](std::vector<float> x) {
-    for (float& e : x) e = round_h<H>(e);
-    return x;
-  };
-  const auto q = rounded(testing::normal_vector<float>(c.batch * c.n * c.d, 2, "q", 1.5));
-  const auto k = rounded(testing::normal_vector<float>(c.batch * nk * c.d, 2, "k", 1.5));
-  const auto v = rounded(testing::normal_vector<float>(c.batch * nk * c.d, 2, "v"));
-  auto to_16 = [](const std::vector<float>& x) {
-    std::vector<H> h(x.size());
-    for (std::size_t i = 0; i < x.size(); ++i) h[i] = to_h<H>(x[i]);
-    return h;
-  };
-  DeviceVector<H> dq(to_16(q)), dk(to_16(k)), dv(to_16(v)), dout(q.size());
+  const auto q = rounded<H>(testing::normal_vector<float>(c.batch * c.n * c.d, 2, "q", 1.5));
+  const auto k = rounded<H>(testing::normal_vector<float>(c.batch * nk * c.d, 2, "k", 1.5));
+  const auto v = rounded<H>(testing::normal_vector<float>(c.batch * nk * c.d, 2, "v"));
+  DeviceVector<H> dq(to_16<H>(q)), dk(to_16<H>(k)), dv(to_16<H>(v)), dout(q.size());
   DeviceVector<float> dlse(static_cast<std::size_t>(c.batch * c.n));
   BlockLayout layout;
   FlashShape ref_shape = s, gpu_shape = s;
@@ -123,8 +106,7 @@ void half_case(CudaSession& session, const HalfCase& c) {
                           ref_lse.data());
   flash_attention(gpu.ctx, gpu_shape, 1.0f / std::sqrt(float(c.d)), dq.ptr, dk.ptr, dv.ptr, dout.ptr, dlse.ptr);
   gpu.sync();
-  std::vector<float> got;
-  for (const H& h : dout.to_host()) got.push_back(to_float(h));
+  const std::vector<float> got = from_16<H>(dout.to_host());
   const auto plain = plain_attention<H>(c, nk, q, k, v, [&](int64_t, int64_t i, int64_t j) {
     return s.mask.allows(i, j) && (c.layout_block == 0 || layout.has(0, i / c.layout_block, j / c.layout_block));
   });
@@ -157,9 +139,7 @@ std::vector<float> unfused_on_gpu(testing::GpuCase& gpu, const HalfCase& c, cons
   softmax_rows(gpu.ctx, sm, 1.0f, scores.ptr);
   gemm(gpu.ctx, gemm_shape(Trans::no, Trans::no, n, d, n, c.batch), 1.0f, scores.ptr, v.ptr, 0.0f, out.ptr);
   gpu.sync();
-  std::vector<float> got;
-  for (const H& h : out.to_host()) got.push_back(to_float(h));
-  return got;
+  return from_16<H>(out.to_host());
 }
 
 template <class H>
@@ -167,19 +147,10 @@ void unfused_case(CudaSession& session, const HalfCase& c) {
   testing::CpuCase cpu(2);
   testing::GpuCase gpu(session);
   const int64_t n = c.n, d = c.d;
-  auto rounded = [](std::vector<float> x) {
-    for (float& e : x) e = round_h<H>(e);
-    return x;
-  };
-  const auto q = rounded(testing::normal_vector<float>(c.batch * n * d, 4, "q", 1.5));
-  const auto k = rounded(testing::normal_vector<float>(c.batch * n * d, 4, "k", 1.5));
-  const auto v = rounded(testing::normal_vector<float>(c.batch * n * d, 4, "v"));
-  auto to_16 = [](const std::vector<float>& x) {
-    std::vector<H> h(x.size());
-    for (std::size_t i = 0; i < x.size(); ++i) h[i] = to_h<H>(x[i]);
-    return h;
-  };
-  DeviceVector<H> dq(to_16(q)), dk(to_16(k)), dv(to_16(v)), dfused(q.size());
+  const auto q = rounded<H>(testing::normal_vector<float>(c.batch * n * d, 4, "q", 1.5));
+  const auto k = rounded<H>(testing::normal_vector<float>(c.batch * n * d, 4, "k", 1.5));
+  const auto v = rounded<H>(testing::normal_vector<float>(c.batch * n * d, 4, "v"));
+  DeviceVector<H> dq(to_16<H>(q)), dk(to_16<H>(k)), dv(to_16<H>(v)), dfused(q.size());
   FlashShape s{.batch = c.batch, .seq_len = n, .head_dim = d, .mask = c.mask};
   s.tiles = default_flash_tiles(d);
   std::vector<double> qd(q.begin(), q.end()), kd(k.begin(), k.end()), vd(v.begin(), v.end()), ref(qd.size());
@@ -193,8 +164,7 @@ void unfused_case(CudaSession& session, const HalfCase& c) {
   EXPECT_LE(err, 1.1 * plain_err + 1e-7) << describe(c) << " unfused " << err << " plain " << plain_err;
   flash_attention(gpu.ctx, s, 1.0f / std::sqrt(float(d)), dq.ptr, dk.ptr, dv.ptr, dfused.ptr);
   gpu.sync();
-  std::vector<float> fused;
-  for (const H& h : dfused.to_host()) fused.push_back(to_float(h));
+  const std::vector<float> fused = from_16<H>(dfused.to_host());
   EXPECT_LE(testing::rel_fro(fused, ref), 2 * err + 1e-7) << describe(c) << " fused vs the unfused GPU path";
 }
 

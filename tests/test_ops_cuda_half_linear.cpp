@@ -23,6 +23,7 @@
 #include "core/half.hpp"
 #include "core/rng.hpp"
 #include "cuda_testing.hpp"
+#include "half_testing.hpp"
 #include "ops/gemm.hpp"
 #include "ops/linear_attention.hpp"
 #include "ops/random_features.hpp"
@@ -33,44 +34,12 @@ namespace {
 
 using testing::DeviceVector;
 
-template <class H>
-H to_h(float x) {
-  if constexpr (std::is_same_v<H, Half>) {
-    return to_half(x);
-  } else {
-    return to_bfloat16(x);
-  }
-}
-template <class H>
-float round_h(float x) {
-  return to_float(to_h<H>(x));
-}
-template <class H>
-double unit_roundoff() {
-  return std::is_same_v<H, Half> ? std::ldexp(1.0, -11) : std::ldexp(1.0, -8);
-}
-template <class H>
-const char* type_name() {
-  return std::is_same_v<H, Half> ? "fp16" : "bf16";
-}
-template <class H>
-std::vector<float> rounded(std::vector<float> x) {
-  for (float& e : x) e = round_h<H>(e);
-  return x;
-}
-template <class H>
-std::vector<H> to_16(const std::vector<float>& x) {
-  std::vector<H> h(x.size());
-  for (std::size_t i = 0; i < x.size(); ++i) h[i] = to_h<H>(x[i]);
-  return h;
-}
-template <class H>
-std::vector<float> from_16(const std::vector<H>& h) {
-  std::vector<float> x;
-  x.reserve(h.size());
-  for (const H& e : h) x.push_back(to_float(e));
-  return x;
-}
+using testing::from_16;
+using testing::round_h;
+using testing::rounded;
+using testing::to_16;
+using testing::type_name;
+using testing::unit_roundoff;
 
 // ---- gemm: 16-bit operands, fp32 result ----
 
