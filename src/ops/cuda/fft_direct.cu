@@ -15,24 +15,12 @@
 #include "ops/cuda/common.cuh"
 #include "ops/cuda/fft_direct.hpp"
 #include "ops/cuda/gemm.hpp"
+#include "ops/cuda/storage.cuh"
 #include "ops/gemm.hpp"
 
 namespace attn::ops::cuda {
 
 namespace {
-
-template <class T>
-struct Vec2;
-template <>
-struct Vec2<float> {
-  using type = float2;
-};
-template <>
-struct Vec2<double> {
-  using type = double2;
-};
-template <class T>
-using Cx = typename Vec2<T>::type;
 
 struct TableParams {
   long long count, rows, n, table_rows;  // table_rows = 2 count, plus a row of ones when > 2 count
@@ -67,11 +55,11 @@ T* twiddles(const Context& ctx, const FftShape& s, const int64_t* bins, int64_t 
 
 // out[b, m, c] = C[b, m, c] - i C[b, count + m, c].
 template <class T>
-__global__ void combine_kernel(long long total, long long count, long long channels, const T* sums, Cx<T>* out) {
+__global__ void combine_kernel(long long total, long long count, long long channels, const T* sums, DeviceComplex<T>* out) {
   ATTN_GRID_LOOP(e, total) {
     const long long c = e % channels, rest = e / channels, m = rest % count, b = rest / count;
     const T* sb = sums + b * 2 * count * channels;
-    Cx<T> v;
+    DeviceComplex<T> v;
     v.x = sb[m * channels + c];
     v.y = -sb[(count + m) * channels + c];
     out[e] = v;
@@ -81,7 +69,7 @@ __global__ void combine_kernel(long long total, long long count, long long chann
 // Z[b] = [w Re Y; -w Im Y; bias] (K x channels), one thread per (b, row m < count (+ the bias row), c).
 template <class T>
 __global__ void operand_kernel(long long batch, long long count, long long channels, long long n, const int64_t* bins,
-                               const Cx<T>* yhat, const T* bias, T* z) {
+                               const DeviceComplex<T>* yhat, const T* bias, T* z) {
   const long long per = count + (bias ? 1 : 0), k = 2 * count + (bias ? 1 : 0);
   ATTN_GRID_LOOP(e, batch * per * channels) {
     const long long c = e % channels, rest = e / channels, m = rest % per, b = rest / per;
@@ -93,7 +81,7 @@ __global__ void operand_kernel(long long batch, long long count, long long chann
     const long long f = bins[m];
     const bool real_bin = f == 0 || 2 * f == n;  // irfft ignores these imaginary parts
     const T w = real_bin ? T(1) : T(2);
-    const Cx<T> y = yhat[(b * count + m) * channels + c];
+    const DeviceComplex<T> y = yhat[(b * count + m) * channels + c];
     zb[m * channels + c] = w * y.x;
     zb[(count + m) * channels + c] = real_bin ? T(0) : -w * y.y;
   }
@@ -112,7 +100,7 @@ void rfft_bins_direct(const Context& ctx, const FftShape& s, const T* x, const i
   cuda::gemm<T>(ctx, g, T(1), table, x, T(0), sums);
   const long long total = s.batch * count * d;
   combine_kernel<T><<<grid_for(total), kBlockThreads, 0, stream_of(ctx)>>>(total, count, d, sums,
-                                                                           reinterpret_cast<Cx<T>*>(out));
+                                                                           reinterpret_cast<DeviceComplex<T>*>(out));
   ATTN_CUDA_CHECK(cudaGetLastError());
 }
 
@@ -128,7 +116,7 @@ void irfft_bins_direct(const Context& ctx, const FftShape& s, const int64_t* bin
   T* z = ctx.ws().get<T>("fft.direct_sums", s.batch * k * d);
   const long long items = s.batch * (count + (bias ? 1 : 0)) * d;
   operand_kernel<T><<<grid_for(items), kBlockThreads, 0, stream_of(ctx)>>>(
-      s.batch, count, d, s.n, bins, reinterpret_cast<const Cx<T>*>(yhat), bias, z);
+      s.batch, count, d, s.n, bins, reinterpret_cast<const DeviceComplex<T>*>(yhat), bias, z);
   ATTN_CUDA_CHECK(cudaGetLastError());
   const GemmShape g = gemm_shape_pitched(Trans::yes, Trans::no, rows, d, k, s.batch, rows, 0, d, k * d, d, rows * d);
   cuda::gemm<T>(ctx, g, T(1), table, z, T(0), x);

@@ -16,6 +16,7 @@
 #include "ops/cuda/blas_handle.cuh"
 #include "ops/cuda/common.cuh"
 #include "ops/cuda/spectral.hpp"
+#include "ops/cuda/storage.cuh"
 
 namespace attn::ops::cuda {
 
@@ -45,19 +46,6 @@ cublasStatus_t cgemm(cublasHandle_t h, cublasOperation_t ta, cublasOperation_t t
                                    reinterpret_cast<const cuDoubleComplex*>(b), int(ldb), stride_b, &be,
                                    reinterpret_cast<cuDoubleComplex*>(c), int(ldc), stride_c, int(batch));
 }
-
-template <class T>
-struct Vec2;
-template <>
-struct Vec2<float> {
-  using type = float2;
-};
-template <>
-struct Vec2<double> {
-  using type = double2;
-};
-template <class T>
-using Cx = typename Vec2<T>::type;
 
 // Overflow threshold of glibc's ctanh: (max exponent - 1) ln 2 / 2, beyond which sinh^2 overflows.
 template <class T>
@@ -95,10 +83,10 @@ __device__ __forceinline__ double epsilon<double>() {
 // __ctanh); for |x| beyond the threshold the real part is sign(x) and the imaginary part
 // 4 sin y cos y e^{-2|x|}, divided in two steps so e^{2|x|} never overflows.
 template <class T>
-__device__ Cx<T> complex_tanh(Cx<T> z) {
+__device__ DeviceComplex<T> complex_tanh(DeviceComplex<T> z) {
   T siny = z.y, cosy = T(1);
   if (fabs(z.y) > tiny<T>()) sincos(z.y, &siny, &cosy);
-  Cx<T> r;
+  DeviceComplex<T> r;
   const T t = tanh_threshold<T>();
   if (fabs(z.x) > t) {
     const T exp_2t = exp(T(2) * t);
@@ -120,16 +108,16 @@ __device__ Cx<T> complex_tanh(Cx<T> z) {
 }
 
 template <class T>
-__global__ void tanh_kernel(long long total, Cx<T>* x) {
+__global__ void tanh_kernel(long long total, DeviceComplex<T>* x) {
   ATTN_GRID_LOOP(i, total) x[i] = complex_tanh<T>(x[i]);
 }
 
 // One warp per row: max |z|, e = exp(|z| - max) written as (e, 0) and summed, then divided by the sum.
 template <class T>
-__global__ void softmax_abs_kernel(long long rows, long long cols, Cx<T>* x) {
+__global__ void softmax_abs_kernel(long long rows, long long cols, DeviceComplex<T>* x) {
   const int lane = threadIdx.x % 32;
   ATTN_WARP_LOOP(r, rows) {
-    Cx<T>* row = x + r * cols;
+    DeviceComplex<T>* row = x + r * cols;
     T mx = T(0);  // |z| >= 0, so 0 is a valid lower bound for the max
     for (long long c = lane; c < cols; c += 32) mx = fmax(mx, hypot(row[c].x, row[c].y));
     mx = warp_max(mx);
@@ -172,7 +160,7 @@ void complex_activation(const Context& ctx, ComplexActivation act, int64_t batch
                         std::complex<T>* x) {
   const long long total_rows = batch * rows;
   if (total_rows == 0) return;
-  auto* z = reinterpret_cast<Cx<T>*>(x);
+  auto* z = reinterpret_cast<DeviceComplex<T>*>(x);
   if (act == ComplexActivation::tanh) {
     tanh_kernel<T><<<grid_for(total_rows * cols), kBlockThreads, 0, stream_of(ctx)>>>(total_rows * cols, z);
   } else {

@@ -36,6 +36,20 @@ struct DeviceStorage<BFloat16> {
   using type = __nv_bfloat16;
 };
 
+// The CUDA vector type of a std::complex<T> element (same layout: real, then imaginary).
+template <class T>
+struct ComplexStorage;
+template <>
+struct ComplexStorage<float> {
+  using type = float2;
+};
+template <>
+struct ComplexStorage<double> {
+  using type = double2;
+};
+template <class T>
+using DeviceComplex = typename ComplexStorage<T>::type;
+
 template <class T>
 auto* device_ptr(T* p) {
   return reinterpret_cast<typename DeviceStorage<T>::type*>(p);
