@@ -6,6 +6,8 @@
 
 #include <cstdint>
 
+#include "core/dtype.hpp"
+
 namespace attn {
 
 struct Half {
@@ -19,5 +21,20 @@ Half to_half(float x);
 BFloat16 to_bfloat16(float x);
 float to_float(Half h);
 float to_float(BFloat16 b);
+
+// Calls f with a value of the element type a forward stores in `t`: Half, BFloat16, or float for every
+// other dtype. A method's forward templated on its storage type is then dispatched in one line:
+//   with_storage_type(q.dtype, [&](auto tag) { run<decltype(tag)>(...); });
+template <class F>
+decltype(auto) with_storage_type(DType t, F&& f) {
+  switch (t) {
+    case DType::f16:
+      return f(Half{});
+    case DType::bf16:
+      return f(BFloat16{});
+    default:
+      return f(float{});
+  }
+}
 
 }  // namespace attn

@@ -48,16 +48,8 @@ class ExactAttention final : public Method {
   explicit ExactAttention(const MethodConfig& c) : shape_(c.shape) {}
 
   void forward(Context& ctx, const Tensor& q, const Tensor& k, const Tensor& v, Tensor& out) override {
-    switch (q.dtype) {
-      case DType::f16:  // tensor cores, fp32 accumulation (GPU only: the ops refuse the CPU)
-        run<Half>(ctx, q, k, v, out);
-        return;
-      case DType::bf16:
-        run<BFloat16>(ctx, q, k, v, out);
-        return;
-      default:
-        run<float>(ctx, q, k, v, out);
-    }
+    // fp16 / bf16: tensor cores with fp32 accumulation (GPU only: the ops refuse the CPU).
+    with_storage_type(q.dtype, [&](auto tag) { run<decltype(tag)>(ctx, q, k, v, out); });
   }
 
  private:

@@ -33,18 +33,11 @@ class FlashAttention final : public Method {
 
   void forward(Context& ctx, const Tensor& q, const Tensor& k, const Tensor& v, Tensor& out) override {
     const float scale = 1.0f / std::sqrt(static_cast<float>(shape_.head_dim));
-    switch (q.dtype) {
-      case DType::f16:  // tensor cores, fp32 accumulation (GPU only)
-        ops::flash_attention(ctx, shape_, scale, q.ptr<Half>(), k.ptr<Half>(), v.ptr<Half>(), out.ptr<Half>());
-        return;
-      case DType::bf16:
-        ops::flash_attention(ctx, shape_, scale, q.ptr<BFloat16>(), k.ptr<BFloat16>(), v.ptr<BFloat16>(),
-                             out.ptr<BFloat16>());
-        return;
-      default:
-        ops::flash_attention<float>(ctx, shape_, scale, q.ptr<float>(), k.ptr<float>(), v.ptr<float>(),
-                                    out.ptr<float>());
-    }
+    // fp16 / bf16: the tensor-core kernel with fp32 accumulation (GPU only).
+    with_storage_type(q.dtype, [&](auto tag) {
+      using S = decltype(tag);
+      ops::flash_attention(ctx, shape_, scale, q.ptr<S>(), k.ptr<S>(), v.ptr<S>(), out.ptr<S>());
+    });
   }
 
   nlohmann::json diagnostics() const override {

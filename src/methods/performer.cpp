@@ -77,16 +77,8 @@ class Performer final : public Method {
   }
 
   void forward(Context& ctx, const Tensor& q, const Tensor& k, const Tensor& v, Tensor& out) override {
-    switch (q.dtype) {
-      case DType::f16:  // GPU only: the ops refuse 16-bit on the CPU
-        run<Half>(ctx, q, k, v, out);
-        return;
-      case DType::bf16:
-        run<BFloat16>(ctx, q, k, v, out);
-        return;
-      default:
-        run<float>(ctx, q, k, v, out);
-    }
+    // fp16 / bf16 on the GPU only: the ops refuse 16-bit on the CPU.
+    with_storage_type(q.dtype, [&](auto tag) { run<decltype(tag)>(ctx, q, k, v, out); });
   }
 
   nlohmann::json diagnostics() const override {
