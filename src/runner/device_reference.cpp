@@ -29,8 +29,10 @@ struct DeviceBuffer {
   void* ptr;
 };
 
-template <class T>
-std::vector<T> run_on_device(CudaSession& session, const ops::FlashShape& fs, T scale, const std::vector<T>& q,
+// The fused kernel on the device for host q, k, v of element T (fp32, fp64, Half, BFloat16; `scale`
+// is T for the wide types and float for the 16-bit ones).
+template <class T, class Scale>
+std::vector<T> run_on_device(CudaSession& session, const ops::FlashShape& fs, Scale scale, const std::vector<T>& q,
                              const std::vector<T>& k, const std::vector<T>& v) {
   const std::size_t bytes = q.size() * sizeof(T);
   DeviceBuffer dq(bytes), dk(bytes), dv(bytes), dout(bytes);
@@ -39,8 +41,8 @@ std::vector<T> run_on_device(CudaSession& session, const ops::FlashShape& fs, T 
   copy_bytes(dv.ptr, Device::cuda, v.data(), Device::cpu, bytes);
   Workspace ws(Device::cuda);
   const Context ctx = session.make_context(ws, 1);
-  ops::flash_attention<T>(ctx, fs, scale, static_cast<const T*>(dq.ptr), static_cast<const T*>(dk.ptr),
-                          static_cast<const T*>(dv.ptr), static_cast<T*>(dout.ptr));
+  ops::flash_attention(ctx, fs, scale, static_cast<const T*>(dq.ptr), static_cast<const T*>(dk.ptr),
+                       static_cast<const T*>(dv.ptr), static_cast<T*>(dout.ptr));
   session.synchronize();
   std::vector<T> out(q.size());
   copy_bytes(out.data(), Device::cpu, dout.ptr, Device::cuda, bytes);
@@ -78,19 +80,8 @@ std::vector<float> run_16bit(CudaSession& session, const ops::FlashShape& fs, co
     for (std::size_t i = 0; i < x.size(); ++i) h[i] = round(x[i]);
     return h;
   };
-  const std::vector<H> q = convert(in.q), k = convert(in.k), v = convert(in.v);
-  const std::size_t bytes = q.size() * sizeof(H);
-  DeviceBuffer dq(bytes), dk(bytes), dv(bytes), dout(bytes);
-  copy_bytes(dq.ptr, Device::cuda, q.data(), Device::cpu, bytes);
-  copy_bytes(dk.ptr, Device::cuda, k.data(), Device::cpu, bytes);
-  copy_bytes(dv.ptr, Device::cuda, v.data(), Device::cpu, bytes);
-  Workspace ws(Device::cuda);
-  const Context ctx = session.make_context(ws, 1);
-  ops::flash_attention(ctx, fs, 1.0f / std::sqrt(static_cast<float>(fs.head_dim)), static_cast<const H*>(dq.ptr),
-                       static_cast<const H*>(dk.ptr), static_cast<const H*>(dv.ptr), static_cast<H*>(dout.ptr));
-  session.synchronize();
-  std::vector<H> out(q.size());
-  copy_bytes(out.data(), Device::cpu, dout.ptr, Device::cuda, bytes);
+  const std::vector<H> out = run_on_device<H>(session, fs, 1.0f / std::sqrt(static_cast<float>(fs.head_dim)),
+                                               convert(in.q), convert(in.k), convert(in.v));
   std::vector<float> out32(out.size());
   for (std::size_t i = 0; i < out.size(); ++i) out32[i] = to_float(out[i]);
   return out32;
