@@ -37,16 +37,6 @@ constexpr int kThreads = 2;
 constexpr double kSlack = 64.0 * 1024;           // property 1's additive slack
 constexpr double kDriverSlack = 64.0 * 1024 * 1024;  // property 2: module code, library internals, 2 MiB pages
 
-// The budget test_cuda_methods uses, a little larger so the low-rank and sparse terms matter.
-Budget budget_for(const MethodInfo& info) {
-  Budget b;
-  if (info.uses_rank) {
-    b.rank = 64;
-  } else if (info.uses_sparsity) {
-    b.sparsity = 0.9;
-  }
-  return b;
-}
 
 // "ok <peak> <estimate> <used>", "unsupported <why>", "skipped <why>" or "error <why>" (bytes).
 std::string measure(const std::string& name, int64_t n, bool causal, DType dtype) {
@@ -56,7 +46,9 @@ std::string measure(const std::string& name, int64_t n, bool causal, DType dtype
   ParamSet params;
   try {
     Realized realized;
-    params = resolve_params(*info, budget_for(*info), cs, {}, realized);
+    // A larger budget than test_cuda_methods' (rank 32, sparsity 0.75), so the low-rank and sparse
+    // terms matter.
+    params = resolve_params(*info, one_knob_budget(*info, 64, 0.9), cs, {}, realized);
   } catch (const UnsupportedError& e) {
     return std::string("skipped ") + e.what();
   }
@@ -123,7 +115,7 @@ TEST(CudaMemory, TrackedPeakWithinEstimateAndDriverCount) {
   int ok = 0, unsupported = 0;
   std::ostringstream table;
   for (const MethodInfo& info : MethodRegistry::instance().all()) {
-    if (std::find(info.devices.begin(), info.devices.end(), Device::cuda) == info.devices.end()) continue;
+    if (!info.runs_on(Device::cuda)) continue;
     const std::vector<MemoryRun> runs = runs_of(info);
     std::istringstream lines(in_child([&] { return measure_all(info); }));
     for (const MemoryRun& run : runs) {

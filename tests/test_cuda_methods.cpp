@@ -72,12 +72,7 @@ std::string compare_method(const std::string& name, bool causal) {
   const MethodInfo* info = MethodRegistry::instance().find(name);
   const Shape shape{.batch = 1, .heads = 2, .seq_len = 256, .head_dim = 64};
   const Inputs in = make_inputs(shape, 5);
-  Budget budget;
-  if (info->uses_rank) {
-    budget.rank = 32;  // one knob only: some methods refuse rank and sparsity together
-  } else if (info->uses_sparsity) {
-    budget.sparsity = 0.75;
-  }
+  const Budget budget = one_knob_budget(*info, 32, 0.75);
   MethodRun cpu;
   try {
     cpu = run_method(name, in, causal, 0, budget);
@@ -156,9 +151,7 @@ TEST(CudaMethods, EveryMethodMatchesTheCpuOrNamesItsMissingOp) {
       } else if (kind == "unsupported") {
         // Every op a GPU-capable method's forward uses has a CUDA version now: only methods that
         // declare themselves CPU-only (the fp64 oracles) may be unsupported, and they say why.
-        const bool on_cuda =
-            std::find(info.devices.begin(), info.devices.end(), Device::cuda) != info.devices.end();
-        EXPECT_FALSE(on_cuda) << what << ": declares cuda but a forward op has no CUDA version: " << line;
+        EXPECT_FALSE(info.runs_on(Device::cuda)) << what << ": declares cuda but a forward op has no CUDA version: " << line;
         EXPECT_NE(line.find("op '"), std::string::npos) << what << ": an unsupported CUDA run must name the op: " << line;
         ++unsupported;
       } else if (kind != "skipped") {

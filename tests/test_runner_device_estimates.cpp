@@ -14,28 +14,16 @@
 #include "core/error.hpp"
 #include "methods/registry.hpp"
 #include "runner/memory_estimate.hpp"
+#include "support/method_harness.hpp"
 
 namespace attn::test {
 namespace {
 
-Budget budget_for(const MethodInfo& info) {
-  Budget b;
-  if (info.uses_rank) {
-    b.rank = 64;
-  } else if (info.uses_sparsity) {
-    b.sparsity = 0.9;
-  }
-  return b;
-}
-
-bool runs_on_cuda(const MethodInfo& info) {
-  return std::find(info.devices.begin(), info.devices.end(), Device::cuda) != info.devices.end();
-}
 
 TEST(DeviceEstimates, FiniteAndIndependentOfHostThreadsOnCuda) {
   int checked = 0;
   for (const MethodInfo& info : MethodRegistry::instance().all()) {
-    if (!runs_on_cuda(info)) continue;
+    if (!info.runs_on(Device::cuda)) continue;
     for (bool causal : {false, true}) {
       if (causal && !info.supports_causal) continue;
       for (int64_t n : {int64_t{1024}, int64_t{4096}}) {
@@ -44,7 +32,7 @@ TEST(DeviceEstimates, FiniteAndIndependentOfHostThreadsOnCuda) {
         ParamSet p;
         try {
           Realized r;
-          p = resolve_params(info, budget_for(info), cs, {}, r);
+          p = resolve_params(info, one_knob_budget(info, 64, 0.9), cs, {}, r);
         } catch (const UnsupportedError&) {
           continue;  // not runnable at this shape on any device
         }

@@ -40,7 +40,7 @@ TEST(ShippedSpecs, GpuScalingCoversEveryMethodThatRunsOnCuda) {
     listed.insert(c.method);
   }
   for (const attn::MethodInfo& info : attn::MethodRegistry::instance().all()) {
-    const bool on_cuda = std::find(info.devices.begin(), info.devices.end(), attn::Device::cuda) != info.devices.end();
+    const bool on_cuda = info.runs_on(attn::Device::cuda);
     EXPECT_EQ(listed.count(info.name), on_cuda ? 1u : 0u)
         << info.name << (on_cuda ? " runs on cuda but is missing from" : " is cpu-only but listed in")
         << " bench_specs/gpu-scaling.json";

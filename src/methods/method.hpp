@@ -3,6 +3,7 @@
 // compose ops (src/ops/) on the context's device and take all memory from the context's workspace.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -108,6 +109,9 @@ struct MethodInfo {
   // Workspace bytes one forward holds at its peak (all heads, threads = `threads`).
   std::function<double(const CaseShape&, const ParamSet&, int threads)> workspace_bytes;
   std::function<std::unique_ptr<Method>(const MethodConfig&)> create;
+
+  bool runs_on(Device d) const { return std::find(devices.begin(), devices.end(), d) != devices.end(); }
+  bool takes(DType t) const { return std::find(dtypes.begin(), dtypes.end(), t) != dtypes.end(); }
 };
 
 std::string_view reference_kind_name(ReferenceKind k);

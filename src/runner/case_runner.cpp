@@ -91,11 +91,9 @@ std::optional<NotRun> static_precheck(const Case& c) {
   if (c.skip_reason) return NotRun{"skipped", *c.skip_reason};
   if (c.input.causal && !c.info->supports_causal)
     return NotRun{"unsupported", fmt::format("method '{}' has no causal variant", c.method)};
-  bool device_listed = false;
-  for (Device d : c.info->devices) device_listed |= (d == c.device);
-  if (!device_listed)
+  if (!c.info->runs_on(c.device))
     return NotRun{"unsupported", fmt::format("method '{}' does not run on {}", c.method, device_name(c.device))};
-  if (std::find(c.info->dtypes.begin(), c.info->dtypes.end(), c.input.dtype) == c.info->dtypes.end())
+  if (!c.info->takes(c.input.dtype))
     return NotRun{"unsupported", fmt::format("method '{}' has no {} path (its ops run fp32 only)", c.method,
                                              dtype_name(c.input.dtype))};
   return std::nullopt;

@@ -16,6 +16,18 @@
 
 namespace attn::test {
 
+// The budget of a sweep over every method: `rank` for a method that takes one, else `sparsity`, else
+// none (one knob only: some methods refuse rank and sparsity together).
+inline Budget one_knob_budget(const MethodInfo& info, int64_t rank, double sparsity) {
+  Budget b;
+  if (info.uses_rank) {
+    b.rank = rank;
+  } else if (info.uses_sparsity) {
+    b.sparsity = sparsity;
+  }
+  return b;
+}
+
 struct Inputs {
   Shape shape;
   std::vector<float> q, k, v;
